@@ -1,0 +1,187 @@
+#include "cli/app.hpp"
+
+#include "cli/exit_codes.hpp"
+#include "core/log/log.hpp"
+#include "core/version.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <unistd.h>
+
+namespace rcommerce::cli {
+namespace {
+
+extern "C" void exit_on_interrupt(int)
+{
+    // Only async-signal-safe calls here; `serve` installs its own handler.
+    constexpr char message[] = "\nrcommerce: interrupted\n";
+    [[maybe_unused]] auto written = ::write(STDERR_FILENO, message, sizeof message - 1);
+    _exit(k_exit_interrupted);
+}
+
+void configure_logging(Context &context)
+{
+    std::string level_text = context.log_level;
+    std::string format_text = context.log_format;
+    // The config may be invalid or absent; logging must still work, so fall
+    // back to defaults rather than fail here.
+    if (level_text.empty() || format_text.empty()) {
+        auto located = config::locate(context.config_path, config::process_environment());
+        if (located) {
+            auto loaded = config::load(*located, config::process_environment());
+            if (level_text.empty()) {
+                level_text = loaded.config.log.level;
+            }
+            if (format_text.empty()) {
+                format_text = loaded.config.log.format;
+            }
+        }
+    }
+    auto level = log::parse_level(level_text).value_or(log::Level::info);
+    log::setup(level, format_text == "json" ? log::Format::json : log::Format::text);
+}
+
+} // namespace
+
+const config::Config &Context::config()
+{
+    if (m_loaded) {
+        return m_loaded->config;
+    }
+    auto env = config::process_environment();
+    auto located = config::locate(config_path, env);
+    if (!located) {
+        print_error(located.error());
+        throw ExitRequest{k_exit_usage};
+    }
+    m_loaded = config::load(*located, env);
+    if (!m_loaded->problems.empty()) {
+        for (const auto &problem : m_loaded->problems) {
+            std::cerr << "rcommerce: error: " << config::format_problem(problem) << "\n";
+        }
+        std::cerr << "hint: run `rcommerce config check` for the full report, "
+                     "`rcommerce config init` for an example\n";
+        throw ExitRequest{k_exit_usage};
+    }
+    return m_loaded->config;
+}
+
+std::string Context::config_source()
+{
+    if (m_loaded && m_loaded->file) {
+        return m_loaded->file->string();
+    }
+    return "built-in defaults";
+}
+
+void print_error(const Error &error)
+{
+    print_error(error.what, error.why, error.hint);
+    for (const auto &field : error.fields) {
+        std::cerr << "  " << field.field << ": " << field.message << "\n";
+    }
+}
+
+void print_error(std::string_view what, std::string_view why, std::string_view hint)
+{
+    std::cerr << "rcommerce: error: " << what;
+    if (!why.empty()) {
+        std::cerr << ": " << why;
+    }
+    std::cerr << "\n";
+    if (!hint.empty()) {
+        std::cerr << "hint: " << hint << "\n";
+    }
+}
+
+int exit_code_for(const Error &error)
+{
+    return error.kind == ErrorKind::validation ? k_exit_usage : k_exit_failure;
+}
+
+bool use_color()
+{
+    const char *no_color = std::getenv("NO_COLOR");
+    if (no_color != nullptr && *no_color != '\0') {
+        return false;
+    }
+    return isatty(STDOUT_FILENO) != 0;
+}
+
+int not_built_yet(std::string_view command, std::string_view issue)
+{
+    print_error(std::string("rcommerce ") + std::string(command), "not built yet in this version",
+                "this command is tracked by issue " + std::string(issue));
+    return k_exit_failure;
+}
+
+void build_app(CLI::App &app, Context &context)
+{
+    app.description("rcommerce: a headless e-commerce API server and its operations toolkit");
+    app.set_version_flag("--version", std::string("rcommerce ") + k_version);
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.option_defaults()->always_capture_default();
+    app.add_option("--config", context.config_path,
+                   "Configuration file (default: $RCOMMERCE_CONFIG, ./rcommerce.toml, "
+                   "/etc/rcommerce/rcommerce.toml, built-in defaults)")
+        ->option_text("FILE");
+    app.add_option("--log-level", context.log_level, "Least severe log level shown")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    app.add_option("--log-format", context.log_format, "Diagnostics on stderr as text or JSON")
+        ->check(CLI::IsMember({"text", "json"}));
+
+    add_serve(app, context);
+    add_cert(app, context);
+    add_check_headers(app, context);
+    add_db(app, context);
+    add_apikey(app, context);
+    add_inventory(app, context);
+    add_config(app, context);
+    add_completions(app, context);
+}
+
+int run(int argc, char **argv)
+{
+    std::signal(SIGINT, exit_on_interrupt);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    CLI::App app;
+    Context context;
+    build_app(app, context);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp &e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion &e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError &e) {
+        print_error("invalid command line", e.what(),
+                    "run `rcommerce --help` or `rcommerce <command> --help`");
+        return k_exit_usage;
+    }
+
+    try {
+        configure_logging(context);
+        if (!context.action) {
+            print_error("invalid command line", "no subcommand chosen", "run `rcommerce --help`");
+            return k_exit_usage;
+        }
+        return context.action();
+    } catch (const ExitRequest &request) {
+        return request.code;
+    } catch (const ErrorException &e) {
+        print_error(e.error());
+        return exit_code_for(e.error());
+    } catch (const std::exception &e) {
+        print_error("unexpected failure", e.what(),
+                    "this is a bug; please report it with the command you ran");
+        return k_exit_failure;
+    }
+}
+
+} // namespace rcommerce::cli

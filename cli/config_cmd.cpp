@@ -1,0 +1,60 @@
+#include "cli/app.hpp"
+#include "cli/exit_codes.hpp"
+
+#include <iostream>
+
+namespace rcommerce::cli {
+namespace {
+
+int run_check(Context &context)
+{
+    auto env = config::process_environment();
+    auto located = config::locate(context.config_path, env);
+    if (!located) {
+        print_error(located.error());
+        return k_exit_usage;
+    }
+    auto loaded = config::load(*located, env);
+    std::string source = loaded.file ? loaded.file->string() : "built-in defaults";
+    if (loaded.problems.empty()) {
+        std::cout << source << ": configuration is valid\n";
+        return k_exit_ok;
+    }
+    for (const auto &problem : loaded.problems) {
+        std::cerr << config::format_problem(problem) << "\n";
+    }
+    print_error("configuration " + source,
+                std::to_string(loaded.problems.size()) +
+                    (loaded.problems.size() == 1 ? " problem" : " problems"),
+                "fix the lines above; `rcommerce config init` prints every key with its default");
+    return k_exit_usage;
+}
+
+} // namespace
+
+void add_config(CLI::App &app, Context &context)
+{
+    auto *cfg = app.add_subcommand("config", "Check, create and show the configuration");
+    cfg->require_subcommand(1);
+    cfg->add_subcommand("check", "Validate the configuration; exit 0 if valid, 2 if not")
+        ->callback([&context] { context.action = [&context] { return run_check(context); }; });
+    cfg->add_subcommand("init", "Print a fully commented example configuration")
+        ->callback([&context] {
+            context.action = [] {
+                std::cout << config::example_toml();
+                return k_exit_ok;
+            };
+        });
+    cfg->add_subcommand("show", "Print the effective configuration, secrets masked")
+        ->callback([&context] {
+            context.action = [&context] {
+                const auto &effective = context.config();
+                std::cout << "# effective configuration from " << context.config_source()
+                          << " and the environment\n"
+                          << config::to_toml(effective);
+                return k_exit_ok;
+            };
+        });
+}
+
+} // namespace rcommerce::cli
