@@ -102,7 +102,7 @@ std::optional<SignatureHeader> parse_signature_header(std::string_view header,
             have_timestamp = true;
         } else if (key == "v1") {
             auto bytes = crypto::from_hex(value);
-            if (!bytes || parsed.v1.size() == k_max_v1_values) {
+            if (!bytes || bytes->empty() || parsed.v1.size() == k_max_v1_values) {
                 return std::nullopt;
             }
             parsed.v1.push_back(std::move(*bytes));
