@@ -24,7 +24,8 @@ const state = {
   webhook: { url: process.env.WEBHOOK_URL || '', secret: process.env.WEBHOOK_SECRET || '' },
 };
 let counter = 0;
-const newId = (prefix) => `${prefix}_${(++counter).toString().padStart(6, '0')}${crypto.randomBytes(4).toString('hex')}`;
+const newId = (prefix) =>
+  `${prefix}_${(++counter).toString().padStart(6, '0')}${crypto.randomBytes(4).toString('hex')}`;
 
 // ISO 4217 codes Stripe takes without decimals, and the three-decimal ones.
 const zeroDecimal = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg',
@@ -149,7 +150,8 @@ function captureIntent(pi, params) {
   const unknown = checkKnown(params, 'capture');
   if (unknown) return unknown;
   if (pi.status !== 'requires_capture') {
-    return invalid(`This PaymentIntent could not be captured because it has a status of ${pi.status}.`);
+    return invalid('This PaymentIntent could not be captured because it has a status of ' +
+      `${pi.status}.`);
   }
   let amount = pi.amount_capturable;
   if (params.amount_to_capture !== undefined) {
@@ -191,7 +193,8 @@ function createRefund(params) {
   const left = captured - charge.amount_refunded;
   const amount = params.amount === undefined ? left : positiveInteger(params.amount);
   if (amount === null || amount > left) {
-    return invalid(`Refund amount (${params.amount}) is greater than unrefunded amount on charge (${left})`, 'amount');
+    return invalid(`Refund amount (${params.amount}) is greater than unrefunded amount ` +
+      `on charge (${left})`, 'amount');
   }
   charge.amount_refunded += amount;
   charge.refunded = charge.amount_refunded === captured;
@@ -206,11 +209,19 @@ function route(method, path, params) {
   if (method === 'POST' && path === '/v1/payment_intents') return createIntent(params);
   if (method === 'POST' && path === '/v1/refunds') return createRefund(params);
   const m = /^\/v1\/payment_intents\/([A-Za-z0-9_]+)(?:\/(confirm|capture|cancel))?$/.exec(path);
-  if (!m) return stripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
+  if (!m) {
+    return stripeError(404, 'invalid_request_error',
+      `Unrecognized request URL (${method}: ${path}).`);
+  }
   const pi = state.intents.get(m[1]);
-  if (!pi) return stripeError(404, 'invalid_request_error', `No such payment_intent: '${m[1]}'`, { code: 'resource_missing' });
+  if (!pi) {
+    return stripeError(404, 'invalid_request_error', `No such payment_intent: '${m[1]}'`,
+      { code: 'resource_missing' });
+  }
   if (method === 'GET' && !m[2]) return { status: 200, body: publicIntent(pi) };
-  if (method !== 'POST' || !m[2]) return stripeError(405, 'invalid_request_error', 'Method not allowed');
+  if (method !== 'POST' || !m[2]) {
+    return stripeError(405, 'invalid_request_error', 'Method not allowed');
+  }
   return { confirm: confirmIntent, capture: captureIntent, cancel: cancelIntent }[m[2]](pi, params);
 }
 
@@ -238,7 +249,8 @@ function deliver(event) {
 
 function send(res, status, body, headers = {}) {
   const text = JSON.stringify(body, null, 2);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Request-Id': newId('req'), ...headers });
+  res.writeHead(status,
+    { 'Content-Type': 'application/json', 'Request-Id': newId('req'), ...headers });
   res.end(text);
 }
 
@@ -247,7 +259,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 async function handleApi(req, res, body) {
   const auth = req.headers.authorization || '';
   if (auth !== `Bearer ${apiKey}`) {
-    return send(res, 401, { error: { type: 'authentication_error', message: 'Invalid API Key provided.' } });
+    return send(res, 401,
+      { error: { type: 'authentication_error', message: 'Invalid API Key provided.' } });
   }
   let params;
   try {
@@ -277,7 +290,9 @@ async function handleApi(req, res, body) {
   if (seen) {
     if (seen.fingerprint !== fingerprint) {
       return send(res, 400, { error: { type: 'idempotency_error', message:
-        `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } });
+        'Keys for idempotent requests can only be used with the same parameters they were ' +
+        `first used with. Try using a key other than '${key}' if you meant to execute a ` +
+        'different request.' } });
     }
     if (!seen.done) {
       return send(res, 409, { error: { type: 'idempotency_error', code: 'idempotency_key_in_use',
@@ -311,7 +326,11 @@ function handleControl(req, res, body) {
   }
   if (req.method === 'POST' && path === '/_control') {
     let settings;
-    try { settings = JSON.parse(body || '{}'); } catch (err) { return send(res, 400, { error: err.message }); }
+    try {
+      settings = JSON.parse(body || '{}');
+    } catch (err) {
+      return send(res, 400, { error: err.message });
+    }
     for (const k of ['decline_next', 'fail_500_next', 'delay_ms', 'slow_next']) {
       if (k in settings) state.control[k] = settings[k];
     }
@@ -337,14 +356,24 @@ function handler(req, res) {
     const body = Buffer.concat(chunks).toString('utf8');
     const work = req.url.startsWith('/_control') ? Promise.resolve(handleControl(req, res, body))
       : handleApi(req, res, body);
-    work.catch((err) => { console.error(err); send(res, 500, { error: { type: 'api_error', message: 'fake server bug' } }); });
+    work.catch((err) => {
+      console.error(err);
+      send(res, 500, { error: { type: 'api_error', message: 'fake server bug' } });
+    });
   });
 }
 
 const server = process.env.TLS_CERT
-  ? https.createServer({ cert: fs.readFileSync(process.env.TLS_CERT), key: fs.readFileSync(process.env.TLS_KEY) }, handler)
+  ? https.createServer({ cert: fs.readFileSync(process.env.TLS_CERT),
+    key: fs.readFileSync(process.env.TLS_KEY) }, handler)
   : http.createServer(handler);
 server.listen(Number(process.env.PORT || 12111), '127.0.0.1', () => {
-  console.log(`fake stripe listening on ${process.env.TLS_CERT ? 'https' : 'http'}://127.0.0.1:${server.address().port}`);
+  const scheme = process.env.TLS_CERT ? 'https' : 'http';
+  console.log(`fake stripe listening on ${scheme}://127.0.0.1:${server.address().port}`);
 });
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => server.close(() => process.exit(0)));
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  });
+}
