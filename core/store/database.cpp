@@ -1,0 +1,575 @@
+#include "core/store/database.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <system_error>
+#include <unistd.h>
+#include <vector>
+
+namespace rcommerce::store {
+
+Failure failure_for_code(int sqlite_extended_code)
+{
+    switch (sqlite_extended_code & 0xff) {
+    case SQLITE_CONSTRAINT:
+        return Failure::constraint;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return Failure::busy;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+        return Failure::read_only;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return Failure::corrupt;
+    case SQLITE_FULL:
+        return Failure::full;
+    default:
+        return Failure::other;
+    }
+}
+
+namespace {
+
+struct FailureInfo {
+    ErrorKind kind;
+    const char *code;
+    const char *hint;
+};
+
+FailureInfo info_for(Failure failure)
+{
+    switch (failure) {
+    case Failure::constraint:
+        return {ErrorKind::conflict, "constraint_violation", ""};
+    case Failure::busy:
+        return {ErrorKind::unavailable, "database_busy",
+                "another process holds the write lock; retry, or raise database.busy_timeout_ms"};
+    case Failure::read_only:
+        return {ErrorKind::unavailable, "database_read_only",
+                "check the permissions of the database file and its folder"};
+    case Failure::corrupt:
+        return {ErrorKind::internal, "database_corrupt",
+                "the file is damaged or not an rcommerce SQLite database; restore a backup"};
+    case Failure::full:
+        return {ErrorKind::unavailable, "disk_full", "free space on the database's disk"};
+    case Failure::other:
+        break;
+    }
+    return {ErrorKind::internal, "database_error", ""};
+}
+
+std::string shorten(std::string_view sql)
+{
+    std::string out;
+    for (char ch : sql) {
+        if (ch == '\n' || ch == '\t' || ch == '\r') {
+            ch = ' ';
+        }
+        if (ch == ' ' && (out.empty() || out.back() == ' ')) {
+            continue;
+        }
+        out += ch;
+        if (out.size() >= 80) {
+            out += "...";
+            break;
+        }
+    }
+    return out;
+}
+
+[[noreturn]] void raise(int extended_code, std::string_view message, std::string_view sql)
+{
+    auto failure = failure_for_code(extended_code);
+    auto info = info_for(failure);
+    std::string what = sql.empty() ? "database" : "running SQL \"" + shorten(sql) + "\"";
+    throw DatabaseError(failure,
+                        make_error(info.kind, info.code, what, std::string(message), info.hint),
+                        extended_code);
+}
+
+[[noreturn]] void raise(const SQLite::Exception &e, std::string_view sql)
+{
+    int code = e.getExtendedErrorCode();
+    if (code <= 0) {
+        code = e.getErrorCode();
+    }
+    raise(code, e.what(), sql);
+}
+
+} // namespace
+
+// ---------------------------------------------------------------- Connection
+
+struct Connection::Impl {
+    SQLite::Database database;
+    int64_t busy_timeout_ms = 0;
+};
+
+Connection::Connection(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Connection::~Connection() = default;
+
+// Statements use the C API directly: SQLiteCpp 3.2 does not expose the
+// statement handle, and its Column objects copy a shared_ptr per access, which
+// shows in a million-row report.
+struct Statement::Impl {
+    sqlite3 *db = nullptr;
+    sqlite3_stmt *statement = nullptr;
+    std::string sql;
+
+    ~Impl() { sqlite3_finalize(statement); }
+
+    [[noreturn]] void fail() const { raise(sqlite3_extended_errcode(db), sqlite3_errmsg(db), sql); }
+    void check(int rc) const
+    {
+        if (rc != SQLITE_OK) {
+            fail();
+        }
+    }
+    sqlite3_stmt *column_handle(int column) const
+    {
+        if (column < 0 || column >= sqlite3_column_count(statement)) {
+            raise(SQLITE_RANGE, "column " + std::to_string(column) + " out of range", sql);
+        }
+        return statement;
+    }
+    int index_of(std::string_view name) const
+    {
+        int index = sqlite3_bind_parameter_index(statement, std::string(name).c_str());
+        if (index == 0) {
+            raise(SQLITE_RANGE, "no parameter named " + std::string(name), sql);
+        }
+        return index;
+    }
+};
+
+Statement::Statement(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Statement::Statement(Statement &&) noexcept = default;
+Statement &Statement::operator=(Statement &&) noexcept = default;
+Statement::~Statement() = default;
+
+Statement Connection::prepare(std::string_view sql)
+{
+    auto impl = std::make_unique<Statement::Impl>();
+    impl->db = m_impl->database.getHandle();
+    impl->sql = std::string(sql);
+    const char *tail = nullptr;
+    int rc = sqlite3_prepare_v2(impl->db, impl->sql.c_str(), static_cast<int>(impl->sql.size()),
+                                &impl->statement, &tail);
+    impl->check(rc);
+    if (impl->statement == nullptr) {
+        raise(SQLITE_MISUSE, "no SQL statement in the text", sql);
+    }
+    return Statement(std::move(impl));
+}
+
+void Connection::execute_script(std::string_view sql)
+{
+    try {
+        m_impl->database.exec(std::string(sql));
+    } catch (const SQLite::Exception &e) {
+        raise(e, sql);
+    }
+}
+
+int64_t Connection::last_insert_id() const
+{
+    return m_impl->database.getLastInsertRowid();
+}
+
+int64_t Connection::changes() const
+{
+    return sqlite3_changes(m_impl->database.getHandle());
+}
+
+bool Connection::in_transaction() const
+{
+    return sqlite3_get_autocommit(m_impl->database.getHandle()) == 0;
+}
+
+void Connection::set_busy_timeout(int64_t milliseconds)
+{
+    m_impl->database.setBusyTimeout(static_cast<int>(milliseconds));
+    m_impl->busy_timeout_ms = milliseconds;
+}
+
+int64_t Connection::busy_timeout() const
+{
+    return m_impl->busy_timeout_ms;
+}
+
+// ----------------------------------------------------------------- Statement
+
+Statement &Statement::bind(int index, int64_t value)
+{
+    m_impl->check(sqlite3_bind_int64(m_impl->statement, index, value));
+    return *this;
+}
+
+Statement &Statement::bind(int index, double value)
+{
+    m_impl->check(sqlite3_bind_double(m_impl->statement, index, value));
+    return *this;
+}
+
+Statement &Statement::bind(int index, std::string_view value)
+{
+    // SQLITE_TRANSIENT: SQLite copies, so the caller's buffer may go away.
+    m_impl->check(sqlite3_bind_text(m_impl->statement, index, value.data(),
+                                    static_cast<int>(value.size()), SQLITE_TRANSIENT));
+    return *this;
+}
+
+Statement &Statement::bind(int index, Null)
+{
+    m_impl->check(sqlite3_bind_null(m_impl->statement, index));
+    return *this;
+}
+
+Statement &Statement::bind(std::string_view name, int64_t value)
+{
+    return bind(m_impl->index_of(name), value);
+}
+
+Statement &Statement::bind(std::string_view name, std::string_view value)
+{
+    return bind(m_impl->index_of(name), value);
+}
+
+Statement &Statement::bind(std::string_view name, Null)
+{
+    return bind(m_impl->index_of(name), null);
+}
+
+bool Statement::step()
+{
+    int rc = sqlite3_step(m_impl->statement);
+    if (rc == SQLITE_ROW) {
+        return true;
+    }
+    if (rc == SQLITE_DONE) {
+        return false;
+    }
+    // The statement must be reset before it can run again; keep the error.
+    int code = sqlite3_extended_errcode(m_impl->db);
+    std::string message = sqlite3_errmsg(m_impl->db);
+    sqlite3_reset(m_impl->statement);
+    raise(code, message, m_impl->sql);
+}
+
+Row Statement::row() const
+{
+    return Row(this);
+}
+
+int64_t Statement::execute()
+{
+    while (step()) {
+    }
+    return sqlite3_changes(m_impl->db);
+}
+
+void Statement::for_each(const std::function<void(const Row &)> &on_row)
+{
+    Row current(this);
+    while (step()) {
+        on_row(current);
+    }
+}
+
+void Statement::reset()
+{
+    sqlite3_reset(m_impl->statement);
+    sqlite3_clear_bindings(m_impl->statement);
+}
+
+std::string Statement::sql() const
+{
+    return m_impl->sql;
+}
+
+// ----------------------------------------------------------------------- Row
+
+int64_t Row::integer(int column) const
+{
+    return sqlite3_column_int64(m_statement->m_impl->column_handle(column), column);
+}
+
+double Row::real(int column) const
+{
+    return sqlite3_column_double(m_statement->m_impl->column_handle(column), column);
+}
+
+std::string_view Row::text_view(int column) const
+{
+    auto *handle = m_statement->m_impl->column_handle(column);
+    const auto *text = sqlite3_column_text(handle, column);
+    if (text == nullptr) {
+        return {};
+    }
+    return {reinterpret_cast<const char *>(text),
+            static_cast<size_t>(sqlite3_column_bytes(handle, column))};
+}
+
+std::string Row::text(int column) const
+{
+    return std::string(text_view(column));
+}
+
+bool Row::is_null(int column) const
+{
+    return sqlite3_column_type(m_statement->m_impl->column_handle(column), column) == SQLITE_NULL;
+}
+
+std::optional<int64_t> Row::optional_integer(int column) const
+{
+    if (is_null(column)) {
+        return std::nullopt;
+    }
+    return integer(column);
+}
+
+std::optional<std::string> Row::optional_text(int column) const
+{
+    if (is_null(column)) {
+        return std::nullopt;
+    }
+    return text(column);
+}
+
+int Row::column_count() const
+{
+    return sqlite3_column_count(m_statement->m_impl->statement);
+}
+
+std::string Row::column_name(int column) const
+{
+    return sqlite3_column_name(m_statement->m_impl->column_handle(column), column);
+}
+
+// --------------------------------------------------------------- Transaction
+
+Transaction::Transaction(Connection &connection, TransactionMode mode) : m_connection(connection)
+{
+    m_connection.execute_script(mode == TransactionMode::immediate ? "BEGIN IMMEDIATE"
+                                                                   : "BEGIN DEFERRED");
+}
+
+Transaction::~Transaction()
+{
+    if (m_open) {
+        try {
+            rollback();
+        } catch (...) {
+            // A destructor cannot report; the connection is left as SQLite left it.
+        }
+    }
+}
+
+void Transaction::commit()
+{
+    m_connection.execute_script("COMMIT");
+    m_open = false;
+}
+
+void Transaction::rollback()
+{
+    m_open = false;
+    // SQLite may already have rolled back on its own (disk full, I/O error).
+    if (m_connection.in_transaction()) {
+        m_connection.execute_script("ROLLBACK");
+    }
+}
+
+// ------------------------------------------------------------------ Database
+
+struct Database::Impl {
+    OpenOptions options;
+    std::mutex mutex;
+    std::condition_variable returned;
+    std::vector<std::unique_ptr<Connection>> all;
+    std::vector<Connection *> idle;
+};
+
+namespace {
+
+Error open_error(const std::filesystem::path &path, std::string why, std::string hint)
+{
+    return make_error(ErrorKind::validation, "database_open_failed",
+                      "opening database " + path.string(), std::move(why), std::move(hint));
+}
+
+} // namespace
+
+Result<std::unique_ptr<Database>> Database::open(const config::DatabaseConfig &config,
+                                                 OpenMode mode)
+{
+    auto path = config::sqlite_path(config.url);
+    if (!path) {
+        return path.error();
+    }
+    OpenOptions options;
+    options.path = *path;
+    options.synchronous_full = config.synchronous == "full";
+    options.busy_timeout_ms = config.busy_timeout_ms;
+    options.pool_size = config.pool_size;
+    options.mode = mode;
+    return open(options);
+}
+
+namespace {
+
+// Checks the operator can act on before SQLite's terse "unable to open".
+std::optional<Error> check_path(const OpenOptions &options)
+{
+    const auto &path = options.path;
+    std::error_code ec;
+    auto status = std::filesystem::status(path, ec);
+    bool exists = std::filesystem::exists(status);
+    if (exists && std::filesystem::is_directory(status)) {
+        return open_error(path, "it is a directory", "database.url must name a file");
+    }
+    if (!exists && options.mode != OpenMode::create) {
+        return open_error(path, "the file does not exist",
+                          "run `rcommerce db migrate` to create it, or check database.url");
+    }
+    auto folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    if (!exists && !std::filesystem::is_directory(folder, ec)) {
+        return open_error(path, "the folder " + folder.string() + " does not exist",
+                          "create it, or change database.url");
+    }
+    if (options.mode != OpenMode::read_only) {
+        if (!exists && ::access(folder.c_str(), W_OK) != 0) {
+            return open_error(path, "the folder " + folder.string() + " is not writable",
+                              "fix its permissions, or change database.url");
+        }
+        if (exists && ::access(path.c_str(), W_OK) != 0) {
+            return open_error(path, "the file is not writable",
+                              "fix its permissions, or change database.url");
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+Result<std::unique_ptr<Database>> Database::open(const OpenOptions &options)
+{
+    if (auto problem = check_path(options)) {
+        return *problem;
+    }
+    std::unique_ptr<Connection> first;
+    try {
+        first = connect(options, true);
+    } catch (const DatabaseError &e) {
+        auto error = e.error();
+        if (e.failure() == Failure::corrupt || e.failure() == Failure::read_only) {
+            error.kind = ErrorKind::validation;
+            error.code = "database_open_failed";
+        }
+        error.what = "opening database " + options.path.string();
+        if (e.failure() == Failure::corrupt) {
+            error.why = "not a SQLite database (" + error.why + ")";
+            error.hint = "database.url must name an rcommerce SQLite file";
+        }
+        return error;
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->options = options;
+    impl->idle.push_back(first.get());
+    impl->all.push_back(std::move(first));
+    return std::unique_ptr<Database>(new Database(std::move(impl)));
+}
+
+std::unique_ptr<Connection> Database::connect(const OpenOptions &options, bool first)
+{
+    int flags = options.mode == OpenMode::read_only
+                    ? SQLite::OPEN_READONLY
+                    : (SQLite::OPEN_READWRITE |
+                       (options.mode == OpenMode::create ? SQLite::OPEN_CREATE : 0));
+    flags |= SQLITE_OPEN_NOMUTEX; // one thread at a time per connection, by the lease
+    try {
+        auto impl = std::unique_ptr<Connection::Impl>(
+            new Connection::Impl{SQLite::Database(options.path.string(), flags,
+                                                  static_cast<int>(options.busy_timeout_ms)),
+                                 options.busy_timeout_ms});
+        auto &db = impl->database;
+        // Touch the file: SQLite reads the header lazily, and a non-database
+        // must be reported now, not at the first query.
+        db.exec("SELECT count(*) FROM sqlite_master");
+        if (first && options.mode != OpenMode::read_only) {
+            db.exec("PRAGMA journal_mode = WAL");
+        }
+        db.exec("PRAGMA foreign_keys = ON");
+        db.exec(options.synchronous_full ? "PRAGMA synchronous = FULL"
+                                         : "PRAGMA synchronous = NORMAL");
+        return std::unique_ptr<Connection>(new Connection(std::move(impl)));
+    } catch (const SQLite::Exception &e) {
+        raise(e, "");
+    }
+}
+
+Database::Database(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+Database::~Database() = default;
+
+ConnectionLease Database::connection()
+{
+    std::unique_lock lock(m_impl->mutex);
+    if (m_impl->idle.empty() &&
+        static_cast<int64_t>(m_impl->all.size()) < m_impl->options.pool_size) {
+        m_impl->all.push_back(connect(m_impl->options, false));
+        return ConnectionLease(this, m_impl->all.back().get());
+    }
+    m_impl->returned.wait(lock, [this] { return !m_impl->idle.empty(); });
+    auto *connection = m_impl->idle.back();
+    m_impl->idle.pop_back();
+    return ConnectionLease(this, connection);
+}
+
+void Database::give_back(Connection *connection)
+{
+    // A transaction left open by an exception path must not leak to the next user.
+    if (connection->in_transaction()) {
+        try {
+            connection->execute_script("ROLLBACK");
+        } catch (...) {
+        }
+    }
+    {
+        std::lock_guard lock(m_impl->mutex);
+        m_impl->idle.push_back(connection);
+    }
+    m_impl->returned.notify_one();
+}
+
+const std::filesystem::path &Database::path() const
+{
+    return m_impl->options.path;
+}
+
+bool Database::read_only() const
+{
+    return m_impl->options.mode == OpenMode::read_only;
+}
+
+ConnectionLease::ConnectionLease(ConnectionLease &&other) noexcept
+    : m_database(other.m_database), m_connection(other.m_connection)
+{
+    other.m_database = nullptr;
+    other.m_connection = nullptr;
+}
+
+ConnectionLease::~ConnectionLease()
+{
+    if (m_database != nullptr && m_connection != nullptr) {
+        m_database->give_back(m_connection);
+    }
+}
+
+} // namespace rcommerce::store
