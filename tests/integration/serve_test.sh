@@ -12,8 +12,15 @@ PORT=$(free_port)
 HTTP_PORT=$(free_port)
 write_config rc.toml "$PORT" "$HTTP_PORT" '[security_headers]
 cors_allowed_origins = ["https://shop.example"]'
+# --- the store: pending migrations refuse the start, --migrate applies them --
+run "$RC" --config rc.toml serve
+[ "$CODE" -ne 0 ] && pass || fail "serve started with pending migrations"
+expect_contains "$ERR" "0001" "the pending migration is named"
+expect_contains "$ERR" "rcommerce: error:" "the refusal uses the one error format"
+
 start_server rc.toml serve.log
 URL="https://localhost:$PORT"
+expect_contains "$(cat serve.log)" "applied migration" "--migrate applies pending migrations"
 
 # --- development certificate -------------------------------------------------
 expect_contains "$(cat serve.log)" "created a self-signed development certificate" \
@@ -115,6 +122,8 @@ expect_contains "$(cat metrics.txt)" "rcommerce_tls_certificate_not_after_second
     "metrics show certificate expiry"
 run curl -sk -w '%{http_code}' "$URL/readyz"
 expect_contains "$OUT" '"certificates":"ok"' "/readyz checks certificates"
+expect_contains "$OUT" '"database":"ok"' "/readyz checks the database is writable"
+expect_contains "$OUT" '"migrations":"ok"' "/readyz checks migrations are current"
 expect_contains "$OUT" "200" "/readyz is 200"
 
 # --- the HTTP listener --------------------------------------------------------
@@ -240,5 +249,6 @@ set -e
 expect_eq "$(cat slow.code)" "200" "the in-flight request finished after SIGTERM"
 expect_eq "$EXIT" "0" "serve exits 0 after SIGTERM"
 expect_contains "$(cat serve-idle.log)" '"msg":"stopped"' "serve logs that it stopped"
+expect_contains "$(cat serve-idle.log)" "closed the database" "the store is closed on the way out"
 
 finish
