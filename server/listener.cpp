@@ -212,6 +212,11 @@ Status serve(const config::Config &config, const ServeHooks &hooks)
     } else {
         add_operations_routes(https, config, metrics, *store, hooks);
     }
+    // The root names the service, so `curl -k -I https://localhost:8443`
+    // (the README's first check) sees a 200 with every header.
+    https.Get("/", [](const httplib::Request &, httplib::Response &res) {
+        res.set_content(R"({"service":"rcommerce","api":"/api/v1"})", "application/json");
+    });
     add_test_routes(https, config);
     if (hooks.mount) {
         hooks.mount(https);
