@@ -308,6 +308,33 @@ std::string build_request(const Url &url, const FetchOptions &options)
     return request + "\r\n";
 }
 
+Result<HttpResponse> exchange(const Url &url, Channel channel, const FetchOptions &options)
+{
+    if (!channel.write_all(build_request(url, options))) {
+        return unreachable(url, "sending the request failed");
+    }
+    constexpr size_t k_head_limit = 256 * 1024;
+    std::string head;
+    char buffer[16384];
+    while (head.find("\r\n\r\n") == std::string::npos) {
+        long n = channel.read_some(buffer, sizeof buffer);
+        if (n <= 0) {
+            if (head.empty()) {
+                return unreachable(url, "the server closed the connection or timed out "
+                                        "before answering");
+            }
+            break;
+        }
+        head.append(buffer, static_cast<size_t>(n));
+        if (head.size() > k_head_limit) {
+            return unreachable(url, "the response headers exceed 256 KiB");
+        }
+    }
+    return parse_response_head(url, head.substr(0, head.find("\r\n\r\n") + 2));
+}
+
+} // namespace
+
 // RFC 9112 section 4 and 5: a status line, then field lines up to an empty
 // line. Obsolete line folding (section 5.2) is joined with a space.
 Result<HttpResponse> parse_response_head(const Url &url, std::string_view head)
@@ -347,33 +374,6 @@ Result<HttpResponse> parse_response_head(const Url &url, std::string_view head)
     }
     return response;
 }
-
-Result<HttpResponse> exchange(const Url &url, Channel channel, const FetchOptions &options)
-{
-    if (!channel.write_all(build_request(url, options))) {
-        return unreachable(url, "sending the request failed");
-    }
-    constexpr size_t k_head_limit = 256 * 1024;
-    std::string head;
-    char buffer[16384];
-    while (head.find("\r\n\r\n") == std::string::npos) {
-        long n = channel.read_some(buffer, sizeof buffer);
-        if (n <= 0) {
-            if (head.empty()) {
-                return unreachable(url, "the server closed the connection or timed out "
-                                        "before answering");
-            }
-            break;
-        }
-        head.append(buffer, static_cast<size_t>(n));
-        if (head.size() > k_head_limit) {
-            return unreachable(url, "the response headers exceed 256 KiB");
-        }
-    }
-    return parse_response_head(url, head.substr(0, head.find("\r\n\r\n") + 2));
-}
-
-} // namespace
 
 Result<ResolveOverride> parse_resolve(std::string_view text)
 {

@@ -50,6 +50,11 @@ struct HttpResponse {
     std::optional<TlsFacts> tls; // set for https
 };
 
+// The status line and header fields of an HTTP/1.x response head (RFC 9112
+// sections 4 and 5, obsolete line folding joined with a space). `head` ends
+// before the empty line. Fails (unavailable, "unreachable") when it is not HTTP.
+[[nodiscard]] Result<HttpResponse> parse_response_head(const Url &url, std::string_view head);
+
 // GET `url` once (no redirects followed). Errors: kind unavailable, code
 // "unreachable" for DNS, connection, timeout and TLS failures (including a
 // certificate that does not verify, unless options.insecure); kind validation

@@ -547,7 +547,7 @@ private:
         return fail("unterminated inner list");
     }
 
-    bool parameters(std::vector<std::pair<std::string, SfItem>> &params)
+    bool parameters(std::vector<std::pair<std::string, SfBareItem>> &params)
     {
         while (m_cursor.consume(';')) {
             m_cursor.skip_sp();
@@ -561,7 +561,8 @@ private:
             if (m_cursor.consume('=') && !bare_item(value)) {
                 return false;
             }
-            params.emplace_back(std::move(key), std::move(value));
+            params.emplace_back(std::move(key),
+                                SfBareItem{value.kind, std::move(value.text), value.boolean});
         }
         return true;
     }

@@ -72,13 +72,20 @@ enum class FrameOptions { absent, deny, sameorigin, allow_from, allowall, invali
 parse_referrer_policy(const std::vector<std::string> &values);
 
 // RFC 8941 structured fields, the subset the audit needs.
+enum class SfKind { integer, decimal, string, token, bytes, boolean, inner_list };
+// A bare item: what a parameter's value can be.
+struct SfBareItem {
+    SfKind kind = SfKind::token;
+    std::string text;     // string/token/bytes content; integer/decimal digits
+    bool boolean = false; // for SfKind::boolean
+};
 struct SfItem {
-    enum class Kind { integer, decimal, string, token, bytes, boolean, inner_list };
+    using Kind = SfKind;
     Kind kind = Kind::token;
-    std::string text;          // string/token/bytes content; integer/decimal digits
-    bool boolean = false;      // for Kind::boolean
+    std::string text;
+    bool boolean = false;
     std::vector<SfItem> inner; // for Kind::inner_list
-    std::vector<std::pair<std::string, SfItem>> params;
+    std::vector<std::pair<std::string, SfBareItem>> params;
 };
 struct SfParse {
     std::optional<std::string> error;                    // set when parsing failed
