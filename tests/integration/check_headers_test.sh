@@ -57,6 +57,15 @@ expect_contains "$OUT" '"id": "redirect-first-hop-not-https"' "redirect: off-hos
 run "$RC" check-headers --format json "http://127.0.0.1:$HTTP_PORT/plain"
 expect_contains "$OUT" '"id": "redirect-missing"' "plain http page: no redirect"
 
+# --urls-file and --header (an authenticated request wants no-store)
+printf '# staging\n\n%s\n' "$POOR" >"$WORK/urls.txt"
+run "$RC" check-headers --ca-file "$WORK/ca.pem" --format json --urls-file "$WORK/urls.txt" \
+    --header 'Authorization: Bearer test'
+expect_code 0 "--urls-file"
+expect_contains "$OUT" '"id": "cache-control-authenticated-cacheable"' "--header marks auth"
+run "$RC" check-headers --header 'no colon' "$POOR"
+expect_code 2 "--header without a colon"
+
 # --expect policy
 cat >"$WORK/expect.toml" <<'TOML'
 [[require]]
