@@ -1,0 +1,107 @@
+#include "core/audit/url.hpp"
+
+#include "core/util/strings.hpp"
+
+namespace rcommerce::audit {
+
+std::string Url::authority() const
+{
+    std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    uint16_t default_port = https() ? 443 : 80;
+    if (port != default_port) {
+        out += ":" + std::to_string(port);
+    }
+    return out;
+}
+
+std::string Url::str() const
+{
+    return scheme + "://" + authority() + target;
+}
+
+Result<Url> parse_url(std::string_view text)
+{
+    auto bad = [&](std::string why) {
+        return make_error(ErrorKind::validation, "bad_url", "URL \"" + std::string(text) + "\"",
+                          std::move(why), "give an absolute URL such as https://shop.example/");
+    };
+    if (util::has_control_characters(text) || text.find(' ') != std::string_view::npos) {
+        return bad("it contains spaces or control characters");
+    }
+    size_t colon = text.find("://");
+    if (colon == std::string_view::npos) {
+        return bad("it has no scheme (http:// or https://)");
+    }
+    Url url;
+    url.scheme = util::to_lower(text.substr(0, colon));
+    if (url.scheme != "http" && url.scheme != "https") {
+        return bad("only http and https are supported");
+    }
+    std::string_view rest = text.substr(colon + 3);
+    size_t path_start = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, path_start);
+    std::string_view target =
+        path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
+    target = target.substr(0, target.find('#'));
+    url.target =
+        target.empty() || target.front() != '/' ? "/" + std::string(target) : std::string(target);
+    if (authority.find('@') != std::string_view::npos) {
+        return bad("user information in URLs is not supported");
+    }
+
+    std::string_view port_text;
+    if (!authority.empty() && authority.front() == '[') {
+        size_t close = authority.find(']');
+        if (close == std::string_view::npos) {
+            return bad("unterminated IPv6 address");
+        }
+        url.host = util::to_lower(authority.substr(1, close - 1));
+        std::string_view after = authority.substr(close + 1);
+        if (!after.empty() && after.front() != ':') {
+            return bad("unexpected text after the IPv6 address");
+        }
+        port_text = after.empty() ? after : after.substr(1);
+    } else {
+        size_t port_colon = authority.rfind(':');
+        url.host = util::to_lower(authority.substr(0, port_colon));
+        if (port_colon != std::string_view::npos) {
+            port_text = authority.substr(port_colon + 1);
+        }
+    }
+    if (url.host.empty()) {
+        return bad("it has no host");
+    }
+    url.port = url.https() ? 443 : 80;
+    if (!port_text.empty()) {
+        auto port = util::parse_int64(port_text);
+        if (!port || *port < 1 || *port > 65535 || port_text.front() == '+' ||
+            port_text.front() == '-') {
+            return bad("port \"" + std::string(port_text) + "\" is not 1-65535");
+        }
+        url.port = static_cast<uint16_t>(*port);
+    }
+    return url;
+}
+
+Result<Url> resolve_location(const Url &base, std::string_view location)
+{
+    location = util::trim(location);
+    if (location.find("://") != std::string_view::npos) {
+        return parse_url(location);
+    }
+    if (location.substr(0, 2) == "//") {
+        return parse_url(base.scheme + ":" + std::string(location));
+    }
+    Url url = base;
+    if (!location.empty() && location.front() == '/') {
+        url.target = std::string(location);
+    } else {
+        // A relative path replaces the last segment of the base path (RFC 3986 5.2.3).
+        std::string path = base.target.substr(0, base.target.find('?'));
+        url.target = path.substr(0, path.rfind('/') + 1) + std::string(location);
+    }
+    url.target = url.target.substr(0, url.target.find('#'));
+    return url;
+}
+
+} // namespace rcommerce::audit

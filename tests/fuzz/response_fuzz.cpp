@@ -1,0 +1,28 @@
+// libFuzzer target: a whole response head as a server could send it, through
+// every header rule, the score and the JSON and SARIF renderers.
+#include "core/audit/audit.hpp"
+#include "core/audit/fetch.hpp"
+#include "core/audit/render.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const auto k_url = rcommerce::audit::parse_url("https://fuzz.example/").value();
+    std::string_view head(reinterpret_cast<const char *>(data), size);
+    auto response = rcommerce::audit::parse_response_head(k_url, head);
+    if (!response) {
+        return 0;
+    }
+    rcommerce::audit::AuditReport report;
+    rcommerce::audit::UrlReport url;
+    url.url = k_url.str();
+    rcommerce::audit::judge_response(url, response.value(), {});
+    report.urls.push_back(std::move(url));
+    (void)rcommerce::audit::render_json(report);
+    (void)rcommerce::audit::render_sarif(report);
+    (void)rcommerce::audit::render_junit(report, {});
+    return 0;
+}
