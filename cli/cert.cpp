@@ -113,7 +113,7 @@ int run_issue(Context &context, const IssueOptions &opts)
     return k_exit_ok;
 }
 
-int run_renew(Context &context, const RenewOptions &opts, bool challenge_given)
+int run_renew(Context &context, const RenewOptions &opts, bool http_port_given)
 {
     const auto &le = context.config().tls.lets_encrypt;
     acme::RenewRequest request;
@@ -122,9 +122,23 @@ int run_renew(Context &context, const RenewOptions &opts, bool challenge_given)
     request.renew_before_days = opts.days > 0 ? opts.days : le.renew_before_days;
     request.deploy_hook = opts.deploy_hook;
     request.ca_file = opts.ca_file.empty() ? le.ca_file : opts.ca_file;
-    if (challenge_given) {
-        request.challenge = challenge_settings(opts.challenge, le);
+    const ChallengeOptions &c = opts.challenge;
+    if (!c.challenge.empty()) {
+        request.challenge_type =
+            c.challenge == "dns-01" ? acme::ChallengeType::dns_01 : acme::ChallengeType::http_01;
     }
+    if (!c.webroot.empty()) {
+        request.http_mode = acme::HttpMode::webroot;
+        request.webroot = c.webroot;
+    } else if (c.via_serve) {
+        request.http_mode = acme::HttpMode::serve;
+    } else if (http_port_given) {
+        request.http_mode = acme::HttpMode::standalone;
+    }
+    if (http_port_given) {
+        request.http_port = c.http_port;
+    }
+    request.dns_hook = c.dns_hook;
     request.eab_kid = le.eab_kid;
     request.eab_hmac_key = le.eab_hmac_key;
 
@@ -251,11 +265,7 @@ void add_cert(CLI::App &app, Context &context)
     renew->add_option("--ca-file", renew_opts->ca_file, "CA bundle for the directory's HTTPS");
     add_challenge_options(renew, renew_opts->challenge);
     renew->callback([&context, renew_opts, renew] {
-        bool given = false;
-        for (const char *name :
-             {"--challenge", "--http-port", "--webroot", "--http-via-serve", "--dns-hook"}) {
-            given = given || renew->count(name) > 0;
-        }
+        bool given = renew->count("--http-port") > 0;
         context.action = [&context, renew_opts, given] {
             return run_renew(context, *renew_opts, given);
         };

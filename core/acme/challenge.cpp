@@ -5,6 +5,7 @@
 #include "core/log/log.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -130,6 +131,13 @@ Status ChallengeResponder::start_listener()
                         }
                         res.set_content(it->second, "text/plain");
                     });
+    // SO_REUSEADDR only: httplib's default SO_REUSEPORT would let this
+    // listener share port 80 with a running server and lose half the
+    // validation requests to it, instead of failing clearly.
+    raw->server.set_socket_options([](int sock) {
+        int yes = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     if (!raw->server.bind_to_port(m_settings.http_bind, m_settings.http_port)) {
         return make_error(ErrorKind::unavailable, "http_port_busy",
                           "listening for http-01 on port " + std::to_string(m_settings.http_port),

@@ -24,9 +24,10 @@ constexpr auto k_max_poll = std::chrono::milliseconds(2000);
 // longer ones are reported with the time to retry.
 constexpr int64_t k_max_rate_limit_wait_seconds = 10;
 
+// The key lives on the heap: the client keeps a pointer to it.
 struct Session {
     std::unique_ptr<Client> client;
-    std::optional<AccountKey> key;
+    std::unique_ptr<AccountKey> key;
 };
 
 Error order_error(std::string what, std::string why, std::string hint = {})
@@ -120,14 +121,14 @@ Result<Session> open_session(const IssueRequest &request, const CertStore &store
     if (!client) {
         return std::move(client).error();
     }
-    Session session{std::move(*client), std::nullopt};
+    Session session{std::move(*client), nullptr};
     auto stored =
         fresh_account ? std::nullopt : store.load_account(request.directory_url, request.email);
     if (stored) {
         auto key = AccountKey::from_pem(stored->key_pem);
         if (key) {
-            session.key.emplace(std::move(*key));
-            session.client->set_account(&*session.key, stored->url);
+            session.key = std::make_unique<AccountKey>(std::move(*key));
+            session.client->set_account(session.key.get(), stored->url);
             return session;
         }
     }
@@ -135,8 +136,8 @@ Result<Session> open_session(const IssueRequest &request, const CertStore &store
     if (!key) {
         return std::move(key).error();
     }
-    session.key.emplace(std::move(*key));
-    session.client->set_account(&*session.key, "");
+    session.key = std::make_unique<AccountKey>(std::move(*key));
+    session.client->set_account(session.key.get(), "");
 
     // Section 7.3: a new account, with the terms agreed and the contact.
     const Directory &dir = session.client->directory();
@@ -164,7 +165,7 @@ Result<Session> open_session(const IssueRequest &request, const CertStore &store
     if (!response->ok() || response->location.empty()) {
         return problem_error("creating an account at " + request.directory_url, *response);
     }
-    session.client->set_account(&*session.key, response->location);
+    session.client->set_account(session.key.get(), response->location);
     auto saved = store.save_account(request.directory_url, request.email,
                                     {response->location, session.key->pem()});
     if (!saved) {
@@ -504,18 +505,16 @@ IssueRequest request_from_meta(const CertMeta &meta, const RenewRequest &renew)
     request.preferred_chain = meta.preferred_chain;
     request.eab_kid = renew.eab_kid;
     request.eab_hmac_key = renew.eab_hmac_key;
-    if (renew.challenge) {
-        request.challenge = *renew.challenge;
-    } else {
-        request.challenge.type =
-            meta.challenge == "dns-01" ? ChallengeType::dns_01 : ChallengeType::http_01;
-        request.challenge.http_mode = meta.http_mode == "webroot" ? HttpMode::webroot
-                                      : meta.http_mode == "serve" ? HttpMode::serve
-                                                                  : HttpMode::standalone;
-        request.challenge.http_port = static_cast<int>(meta.http_port);
-        request.challenge.webroot = meta.webroot;
-        request.challenge.dns_hook = meta.dns_hook;
-    }
+    ChallengeSettings &c = request.challenge;
+    c.type = renew.challenge_type.value_or(meta.challenge == "dns-01" ? ChallengeType::dns_01
+                                                                      : ChallengeType::http_01);
+    c.http_mode = meta.http_mode == "webroot" ? HttpMode::webroot
+                  : meta.http_mode == "serve" ? HttpMode::serve
+                                              : HttpMode::standalone;
+    c.http_mode = renew.http_mode.value_or(c.http_mode);
+    c.http_port = renew.http_port.value_or(static_cast<int>(meta.http_port));
+    c.webroot = renew.webroot.empty() ? meta.webroot : renew.webroot;
+    c.dns_hook = renew.dns_hook.empty() ? meta.dns_hook : renew.dns_hook;
     return request;
 }
 

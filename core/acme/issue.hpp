@@ -62,8 +62,15 @@ struct RenewRequest {
     int64_t renew_before_days = 30;
     std::string deploy_hook;
     // Overrides of what meta.json recorded at issuance; empty/nullopt: keep.
+    // HTTP settings apply to certificates validated with http-01 and the
+    // hook to those validated with dns-01, so one `renew --http-port` does
+    // not break the wildcard certificates in the same store.
     std::string ca_file;
-    std::optional<ChallengeSettings> challenge;
+    std::optional<ChallengeType> challenge_type;
+    std::optional<HttpMode> http_mode;
+    std::optional<int> http_port;
+    std::string webroot;
+    std::string dns_hook;
     std::string eab_kid;
     std::string eab_hmac_key;
 };
