@@ -62,6 +62,18 @@ run "$RC" cert issue "${COMMON[@]}" --domain web1.example --domain web2.example 
 expect_code 0 "webroot issue"
 verify_cert certs/web1.example web1.example web2.example
 expect_eq "$(ls webroot/.well-known/acme-challenge | wc -l)" 0 "webroot challenge files removed"
+
+# --- http-01 through the challenge files a running `serve` answers from --
+# The web server stands in for `serve`: it maps the well-known path onto
+# <cache_dir>/http-01/, the contract `serve` implements.
+rmdir webroot/.well-known/acme-challenge
+mkdir -p certs/http-01
+ln -s "$WORK/certs/http-01" webroot/.well-known/acme-challenge
+run "$RC" cert issue "${COMMON[@]}" --domain viaserve.example --http-via-serve
+expect_code 0 "issue through the shared challenge store"
+verify_cert certs/viaserve.example viaserve.example
+expect_eq "$(ls certs/http-01 | wc -l)" 0 "shared challenge files removed"
+rm webroot/.well-known/acme-challenge
 kill "${CLEANUP_PIDS[-1]}" && wait "${CLEANUP_PIDS[-1]}" 2>/dev/null || true
 
 # --- dns-01 wildcard through a hook talking to pebble-challtestsrv ------
@@ -96,7 +108,7 @@ expect_contains "$ERR" "connection" "the failure gives the CA's reason"
 [ ! -e certs/unreachable.example ] && pass || fail "no partial certificate folder"
 
 # --- locks: a held lock blocks, a garbage one does not -----------------
-flock certs/locks/single.example.lock sleep 3 &
+flock certs/locks/single.example.lock sleep 1.5 &
 HOLDER=$!
 sleep 0.3
 run "$RC" cert issue "${COMMON[@]}" --domain single.example --http-port "$HTTP_PORT"
@@ -114,8 +126,8 @@ expect_contains "$OUT" "renewed  single.example" "forced renewal renews"
 # --- list ---------------------------------------------------------------
 run "$RC" cert list --format json
 expect_code 0 "cert list --format json"
-expect_eq "$(echo "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 6 \
-    "six certificates listed"
+expect_eq "$(echo "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 7 \
+    "seven certificates listed"
 run "$RC" cert list
 expect_contains "$OUT" "web1.example,web2.example" "table lists the names"
 
