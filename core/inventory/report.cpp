@@ -438,7 +438,7 @@ Plan valuation_plan(const ReportOptions &options, bool literals)
                                    {"value", T::money}});
     plan.header.has_totals = true;
     QueryBuilder q(literals);
-    std::vector<std::string> where;
+    auto where = levels_where();
     add_filters(q, options, where);
     plan.rows =
         q.finish("SELECT p.id, p.title, v.title, v.sku, l.code, il.on_hand, v.currency,"

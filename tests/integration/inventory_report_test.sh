@@ -167,6 +167,27 @@ expect_eq "$(($(sqlite3 -csv shop.db "$sql" | csv_records) + 1))" "$(report --fo
 expect_eq "$(sqlite3 shop.db .dump | md5sum)" "$(sqlite3 shop-copy.db .dump | md5sum)" \
     "the report does not write"
 
+# Safe while serve writes: a writer holding the write lock (as serve does
+# mid-transaction) neither blocks the report nor is blocked by it.
+python3 - shop.db <<'PY' &
+import sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("BEGIN IMMEDIATE")
+con.execute("UPDATE inventory_levels SET reorder_point = reorder_point + 1")
+open("locked", "w").close()
+time.sleep(3)
+con.execute("COMMIT")
+PY
+writer=$!
+CLEANUP_PIDS+=("$writer")
+for _ in $(seq 50); do [ -e locked ] && break; sleep 0.1; done
+start=$(date +%s%N)
+run report --format csv
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+expect_code 0 "the report runs while a writer holds the lock"
+[ "$elapsed_ms" -lt 2500 ] && pass || fail "the report waited ${elapsed_ms} ms for the writer"
+wait "$writer" && pass || fail "the writer failed while the report read"
+
 # Help states the reorder rule and the exit codes.
 run report --help
 expect_contains "$OUT" "reorder point + threshold - available" "help states the reorder rule"
