@@ -43,7 +43,8 @@ void Output::drain()
         if (n <= 0) {
             int saved = errno;
             m_buffer.clear();
-            throw ErrorException(make_error(ErrorKind::internal, "output_failed",
+            throw ErrorException(make_error(ErrorKind::internal,
+                                            saved == EPIPE ? "output_closed" : "output_failed",
                                             "writing the output", std::strerror(saved)));
         }
         done += static_cast<size_t>(n);

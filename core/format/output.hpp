@@ -43,9 +43,10 @@ public:
         write(std::string_view(digits, static_cast<size_t>(end - digits)));
     }
 
-    // Writes everything buffered. Throws ErrorException (kind internal, code
-    // "output_failed") when the descriptor refuses the bytes (disk full,
-    // closed pipe with SIGPIPE ignored).
+    // Writes everything buffered. Throws ErrorException (kind internal) when
+    // the descriptor refuses the bytes: code "output_closed" when the reader
+    // went away (EPIPE, e.g. `| head`; SIGPIPE is ignored), else
+    // "output_failed" (disk full, I/O error).
     void flush();
 
 private:
