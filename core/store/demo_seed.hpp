@@ -1,0 +1,52 @@
+// `rcommerce db seed --demo`: a realistic, deterministic demo catalogue.
+//
+// Products with one to three variants each (SKU DEMO-<product>-<n>, prices
+// and unit costs in EUR or USD minor units), three locations, inventory
+// levels spread over ok / low / critical / out by the shared level rule
+// (core/inventory/level.hpp), customers, historical orders (paid, fulfilled,
+// completed, cancelled, and some awaiting payment holding active
+// reservations) with payments, and the stock-movement ledger behind every
+// level: for each (variant, location) the movements sum to on_hand, and
+// reserved equals the active reservations.
+//
+// Determinism: the same seed, product count, threshold and anchor time give
+// the same rows, byte for byte (a portable generator, no std distributions).
+//
+// Speed: prepared statements reused for every row, one transaction per batch
+// of products, ids assigned in memory; a million products take minutes.
+#pragma once
+
+#include "core/store/database.hpp"
+#include "core/util/result.hpp"
+
+#include <cstdint>
+#include <functional>
+
+namespace rcommerce::store {
+
+struct DemoSeedOptions {
+    int64_t products = 200;
+    uint64_t seed = 1;
+    int64_t default_threshold = 20; // [inventory] low_stock_threshold
+    int64_t anchor_unix = 0;        // "now" of the demo history; timestamps are before it
+    int64_t batch_products = 20000; // products per transaction
+};
+
+struct DemoSeedCounts {
+    int64_t products = 0;
+    int64_t variants = 0;
+    int64_t locations = 0;
+    int64_t levels = 0;
+    int64_t customers = 0;
+    int64_t orders = 0;
+    int64_t movements = 0;
+    int64_t reservations = 0;
+};
+
+// Fills an empty, fully migrated database. Refuses (conflict) a database that
+// already has products, and a schema that is not current.
+[[nodiscard]] Result<DemoSeedCounts>
+seed_demo(Database &database, const DemoSeedOptions &options,
+          const std::function<void(int64_t products_done)> &on_batch = {});
+
+} // namespace rcommerce::store
