@@ -50,7 +50,11 @@ const std::vector<Key> &keys()
         {"server", "production", Kind::boolean, RC_FIELD(server.production),
          "When true, never fall back to a self-signed development certificate."},
         {"server", "worker_threads", Kind::integer, RC_FIELD(server.worker_threads),
-         "Threads serving requests.", 1, 1024},
+         "Threads kept ready to serve connections.", 1, 1024},
+        {"server", "max_connections", Kind::integer, RC_FIELD(server.max_connections),
+         "Connections served at once; each holds a thread, so idle or slow clients never "
+         "starve others until this many are open.",
+         1, 65536},
         {"server", "keep_alive_max_count", Kind::integer, RC_FIELD(server.keep_alive_max_count),
          "Requests served on one keep-alive connection before it is closed.", 1, 1000000},
         {"server", "keep_alive_timeout_seconds", Kind::integer,
@@ -753,6 +757,22 @@ std::vector<Problem> validate_with(const Config &c, const Origins &origins)
     if (c.payment.default_gateway == "stripe" && !c.payment.stripe.enabled) {
         add("payment.default_gateway", "payment.default_gateway is \"stripe\" but "
                                        "payment.stripe.enabled is false");
+    }
+    // A header value with CR or LF would split the response (RFC 9110
+    // section 5.5); refuse it here rather than send a broken header.
+    for (const auto &[key, value] :
+         {std::pair{"security_headers.content_security_policy", sh.content_security_policy},
+          {"security_headers.permissions_policy", sh.permissions_policy},
+          {"security_headers.cache_control", sh.cache_control}}) {
+        if (util::has_control_characters(value)) {
+            add(key, std::string(key) + " contains a control character");
+        }
+    }
+    if (c.server.max_connections < c.server.worker_threads) {
+        add("server.max_connections", "server.max_connections (" +
+                                          std::to_string(c.server.max_connections) +
+                                          ") is below server.worker_threads (" +
+                                          std::to_string(c.server.worker_threads) + ")");
     }
     if (c.metrics.path.empty() || c.metrics.path[0] != '/') {
         add("metrics.path", "metrics.path must start with \"/\", got \"" + c.metrics.path + "\"");

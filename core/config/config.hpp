@@ -24,6 +24,7 @@ struct ServerConfig {
     std::string data_dir = "/var/lib/rcommerce";
     bool production = false; // refuses the self-signed development certificate
     int64_t worker_threads = 16;
+    int64_t max_connections = 1024; // connections served at once (one thread each)
     int64_t keep_alive_max_count = 1000;
     int64_t keep_alive_timeout_seconds = 5;
     int64_t read_timeout_seconds = 10;

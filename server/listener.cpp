@@ -1,0 +1,326 @@
+#include "server/listener.hpp"
+
+#include "core/http/security_headers.hpp"
+#include "core/log/log.hpp"
+#include "core/tls/certificate.hpp"
+#include "core/tls/ocsp.hpp"
+#include "core/tls/policy.hpp"
+#include "core/util/strings.hpp"
+#include "core/util/time.hpp"
+#include "server/metrics.hpp"
+#include "server/middleware.hpp"
+#include "server/redirect.hpp"
+#include "server/task_queue.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <future>
+#include <thread>
+
+namespace rcommerce::server {
+namespace {
+
+constexpr int k_reload_interval_seconds = 2;
+
+// Socket setup for every listening socket. cpp-httplib 0.11.4 compiles in a
+// listen backlog of 5, which drops SYNs when many clients connect at once;
+// calling listen() again on the bound socket raises it (Linux allows this).
+// TCP_NODELAY set here is inherited by accepted sockets on Linux, which
+// avoids Nagle's ~40 ms stalls on small TLS records.
+struct ListenSocket {
+    std::atomic<int> fd{-1};
+
+    httplib::SocketOptions options()
+    {
+        return [this](socket_t sock) {
+            int yes = 1;
+            setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+            setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+            fd = sock;
+        };
+    }
+};
+
+Status bind_listener(httplib::Server &server, ListenSocket &socket, const std::string &host,
+                     int64_t port, const std::string &name)
+{
+    server.set_socket_options(socket.options());
+    if (!server.bind_to_port(host, static_cast<int>(port))) {
+        return make_error(ErrorKind::unavailable, "listen_failed",
+                          "starting the " + name + " listener on " + host + ":" +
+                              std::to_string(port),
+                          "the address is in use or not available",
+                          "stop the other process or change server.port / server.http_port");
+    }
+    ::listen(socket.fd, SOMAXCONN);
+    return ok_status();
+}
+
+void apply_limits(httplib::Server &server, const config::ServerConfig &cfg)
+{
+    server.set_keep_alive_max_count(static_cast<size_t>(cfg.keep_alive_max_count));
+    server.set_keep_alive_timeout(cfg.keep_alive_timeout_seconds);
+    server.set_read_timeout(cfg.read_timeout_seconds);
+    server.set_write_timeout(cfg.write_timeout_seconds);
+    server.set_payload_max_length(static_cast<size_t>(cfg.max_body_bytes));
+    server.set_tcp_nodelay(true);
+    auto min_threads = static_cast<size_t>(cfg.worker_threads);
+    auto max_threads = static_cast<size_t>(cfg.max_connections);
+    server.new_task_queue = [min_threads, max_threads] {
+        return new ElasticTaskQueue(min_threads, max_threads);
+    };
+}
+
+void expose_certificates(Metrics &metrics, const tls::CertificateStore &store)
+{
+    std::map<std::string, int64_t> expiry;
+    for (const auto &cert : store.all()) {
+        expiry[cert->names().empty() ? "unnamed" : cert->names().front()] = cert->not_after();
+    }
+    metrics.set_certificate_expiry(std::move(expiry));
+}
+
+// /healthz, /readyz and the metrics path, on the HTTPS or the admin listener.
+void add_operations_routes(httplib::Server &server, const config::Config &config, Metrics &metrics,
+                           const tls::CertificateStore &store, const ServeHooks &hooks)
+{
+    server.Get("/healthz", [](const httplib::Request &, httplib::Response &res) {
+        res.set_content(R"({"status":"ok"})", "application/json");
+    });
+    server.Get("/readyz", [&store, &hooks](const httplib::Request &, httplib::Response &res) {
+        std::vector<ServeHooks::Check> checks;
+        if (hooks.readiness) {
+            checks = hooks.readiness();
+        }
+        std::string cert_problem;
+        auto now = util::unix_now();
+        auto certs = store.all();
+        if (certs.empty()) {
+            cert_problem = "no certificate loaded";
+        }
+        for (const auto &cert : certs) {
+            if (cert->not_after() <= now) {
+                cert_problem = "certificate for " + cert->names().front() + " has expired";
+            }
+        }
+        checks.push_back({"certificates", cert_problem});
+        nlohmann::json body = {{"checks", nlohmann::json::object()}};
+        bool ready = true;
+        for (const auto &check : checks) {
+            body["checks"][check.name] = check.problem.empty() ? "ok" : check.problem;
+            ready = ready && check.problem.empty();
+        }
+        body["status"] = ready ? "ready" : "not ready";
+        res.status = ready ? 200 : 503;
+        res.set_content(body.dump(), ready ? "application/json" : "application/problem+json");
+    });
+    if (config.metrics.enabled) {
+        server.Get(
+            config.metrics.path, [&metrics](const httplib::Request &, httplib::Response &res) {
+                res.set_content(metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+            });
+    }
+}
+
+// Routes that exist only so the integration tests can reach code paths no
+// real route should: a handler that throws (500) and one that is slow
+// (graceful shutdown). Enabled only by RCOMMERCE_TEST_ROUTES=1 and never when
+// server.production is true; docs/security.md says so.
+void add_test_routes(httplib::Server &server, const config::Config &config)
+{
+    const char *flag = std::getenv("RCOMMERCE_TEST_ROUTES");
+    if (flag == nullptr || std::string_view(flag) != "1" || config.server.production) {
+        return;
+    }
+    log::warn("test routes enabled (RCOMMERCE_TEST_ROUTES=1); never do this in production");
+    server.Get("/__test/throw", [](const httplib::Request &, httplib::Response &) {
+        throw std::runtime_error("deliberate failure for tests");
+    });
+    server.Get("/__test/slow", [](const httplib::Request &req, httplib::Response &res) {
+        auto ms = util::parse_int64(req.get_param_value("ms")).value_or(1000);
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::clamp<int64_t>(ms, 0, 60000)));
+        res.set_content(R"({"slept_ms":)" + std::to_string(ms) + "}", "application/json");
+    });
+}
+
+sigset_t stop_signals()
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    return set;
+}
+
+} // namespace
+
+Status serve(const config::Config &config, const ServeHooks &hooks)
+{
+    // Block the stop signals before any thread exists, so every thread
+    // inherits the mask and only the sigwait() below receives them.
+    sigset_t signals = stop_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    for (const auto &warning : http::policy_warnings(config)) {
+        log::warn(warning);
+    }
+
+    // Certificates and the TLS policy.
+    auto sources = tls::configured_sources(config, util::unix_now());
+    if (!sources) {
+        return sources.error();
+    }
+    auto store = std::make_shared<tls::CertificateStore>(*sources);
+    if (auto loaded = store->load_all(util::unix_now()); !loaded) {
+        return loaded.error();
+    }
+    auto stapler = config.tls.ocsp_stapling ? std::make_shared<tls::OcspStapler>() : nullptr;
+    tls::ServerPolicy policy(config.tls, store, stapler);
+    Status policy_status = ok_status();
+    httplib::SSLServer https([&](SSL_CTX &ctx) {
+        policy_status = policy.apply(&ctx);
+        return policy_status.ok();
+    });
+    if (!policy_status) {
+        return policy_status.error();
+    }
+    if (!https.is_valid()) {
+        return make_error(ErrorKind::internal, "tls_context", "creating the TLS context",
+                          "OpenSSL could not create it");
+    }
+
+    Metrics metrics;
+    expose_certificates(metrics, *store);
+    apply_limits(https, config.server);
+    install_middleware(https, config, metrics, {http::Scheme::https, "https", true, {}});
+
+    std::unique_ptr<httplib::Server> admin;
+    if (config.server.admin_port != 0) {
+        admin = std::make_unique<httplib::Server>();
+        apply_limits(*admin, config.server);
+        install_middleware(*admin, config, metrics, {http::Scheme::http, "admin", false, {}});
+        add_operations_routes(*admin, config, metrics, *store, hooks);
+    } else {
+        add_operations_routes(https, config, metrics, *store, hooks);
+    }
+    add_test_routes(https, config);
+    if (hooks.mount) {
+        hooks.mount(https);
+    }
+
+    std::unique_ptr<httplib::Server> plain_http;
+    if (config.server.http_port != 0) {
+        plain_http = std::make_unique<httplib::Server>();
+        apply_limits(*plain_http, config.server);
+        install_middleware(*plain_http, config, metrics,
+                           {http::Scheme::http, "http", false, redirect_handler(config)});
+    }
+
+    // Bind everything before serving anything, so a port conflict is an
+    // error at start rather than a half-running server.
+    ListenSocket https_socket, http_socket, admin_socket;
+    if (auto bound =
+            bind_listener(https, https_socket, config.server.host, config.server.port, "HTTPS");
+        !bound) {
+        return bound;
+    }
+    if (plain_http) {
+        if (auto bound = bind_listener(*plain_http, http_socket, config.server.host,
+                                       config.server.http_port, "HTTP");
+            !bound) {
+            return bound;
+        }
+    }
+    if (admin) {
+        if (auto bound = bind_listener(*admin, admin_socket, config.server.admin_host,
+                                       config.server.admin_port, "admin");
+            !bound) {
+            return bound;
+        }
+    }
+
+    std::vector<std::thread> listeners;
+    listeners.emplace_back([&] { https.listen_after_bind(); });
+    if (plain_http) {
+        listeners.emplace_back([&] { plain_http->listen_after_bind(); });
+    }
+    if (admin) {
+        listeners.emplace_back([&] { admin->listen_after_bind(); });
+    }
+    log::info("serving", {{"https", config.server.host + ":" + std::to_string(config.server.port)},
+                          {"http_port", config.server.http_port},
+                          {"admin_port", config.server.admin_port},
+                          {"tls", config.tls.min_tls_version + ".." + config.tls.max_tls_version}});
+
+    // Certificate reload and OCSP refresh run on one background thread.
+    std::mutex background_mutex;
+    std::condition_variable background_wake;
+    bool stopping = false;
+    std::thread background([&] {
+        int64_t next_ocsp = 0;
+        std::unique_lock lock(background_mutex);
+        while (!stopping) {
+            lock.unlock();
+            auto now = util::unix_now();
+            if (store->reload(now) > 0) {
+                expose_certificates(metrics, *store);
+                next_ocsp = 0;
+            }
+            if (stapler && now >= next_ocsp) {
+                next_ocsp = now + stapler->refresh(store->all(), now);
+            }
+            lock.lock();
+            background_wake.wait_for(lock, std::chrono::seconds(k_reload_interval_seconds),
+                                     [&] { return stopping; });
+        }
+    });
+
+    int received = 0;
+    sigwait(&signals, &received);
+    log::info("stopping: no new connections; waiting for requests in flight",
+              {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"},
+               {"timeout_seconds", config.server.shutdown_timeout_seconds}});
+    {
+        std::lock_guard lock(background_mutex);
+        stopping = true;
+    }
+    background_wake.notify_all();
+
+    // listen_after_bind() returns once its task queue has run every
+    // accepted connection to its end; bound that by the shutdown timeout.
+    auto done = std::async(std::launch::async, [&] {
+        https.stop();
+        if (plain_http) {
+            plain_http->stop();
+        }
+        if (admin) {
+            admin->stop();
+        }
+        for (auto &thread : listeners) {
+            thread.join();
+        }
+        background.join();
+    });
+    if (done.wait_for(std::chrono::seconds(config.server.shutdown_timeout_seconds)) !=
+        std::future_status::ready) {
+        log::error("requests still running after the shutdown timeout; exiting without them",
+                   {{"timeout_seconds", config.server.shutdown_timeout_seconds}});
+        std::_Exit(1);
+    }
+    if (hooks.on_stopped) {
+        hooks.on_stopped();
+    }
+    log::info("stopped");
+    return ok_status();
+}
+
+} // namespace rcommerce::server

@@ -1,0 +1,114 @@
+"""Misbehaving and long-lived TLS clients for serve_test.sh.
+
+idle N PORT       open N TLS connections, send one keep-alive request on each,
+                  then time a fresh client's request while they all stay open.
+slowloris N PORT  open N TLS connections that send one header byte every 2 s,
+                  then time a fresh client's request.
+held PORT FILE    open one keep-alive connection, make a request, print the
+                  certificate's SHA-256, wait for FILE to appear, make another
+                  request on the same connection and print its status.
+Prints "fresh_seconds=<t>" (or the held results) on stdout.
+"""
+import hashlib
+import os
+import socket
+import ssl
+import sys
+import threading
+import time
+
+
+def context():
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def connect(port):
+    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return context().wrap_socket(raw, server_hostname="localhost")
+
+
+def request(sock, path="/healthz"):
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise RuntimeError("connection closed")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        body += sock.recv(4096)
+    return int(head.split(b" ")[1])
+
+
+def fresh_client_seconds(port):
+    start = time.monotonic()
+    sock = connect(port)
+    status = request(sock)
+    sock.close()
+    if status != 200:
+        raise RuntimeError(f"fresh client got {status}")
+    return time.monotonic() - start
+
+
+def idle(count, port):
+    held = []
+    for _ in range(count):
+        sock = connect(port)
+        request(sock)
+        held.append(sock)
+    print(f"fresh_seconds={fresh_client_seconds(port):.3f}")
+    # Are the idle ones still open, i.e. not simply dropped to make room?
+    alive = sum(1 for s in held[:20] if request(s) == 200)
+    print(f"still_served={alive}")
+
+
+def slowloris(count, port):
+    stop = threading.Event()
+    socks = [connect(port) for _ in range(count)]
+    for s in socks:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+
+    def drip():
+        while not stop.is_set():
+            for s in socks:
+                try:
+                    s.sendall(b"X")
+                except OSError:
+                    pass
+            stop.wait(2)
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    time.sleep(3)
+    print(f"fresh_seconds={fresh_client_seconds(port):.3f}")
+    stop.set()
+
+
+def held(port, flag_file):
+    sock = connect(port)
+    status = request(sock)
+    der = sock.getpeercert(binary_form=True)
+    print(f"first_status={status} cert={hashlib.sha256(der).hexdigest()}", flush=True)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(flag_file) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    print(f"second_status={request(sock)}", flush=True)
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "idle":
+        idle(int(sys.argv[2]), int(sys.argv[3]))
+    elif mode == "slowloris":
+        slowloris(int(sys.argv[2]), int(sys.argv[3]))
+    elif mode == "held":
+        held(int(sys.argv[2]), sys.argv[3])

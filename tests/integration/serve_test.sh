@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# `rcommerce serve` as a client meets it: TLS versions, the development
+# certificate, security headers on 200/404/500, problem+json errors and
+# limits, request ids, CORS, metrics and health, HTTP redirects and ACME
+# challenges, certificate reload under a held connection, SNI, idle and
+# slowloris clients, and a graceful SIGTERM.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/serve_lib.sh"
+cd "$WORK"
+
+PORT=$(free_port)
+HTTP_PORT=$(free_port)
+write_config rc.toml "$PORT" "$HTTP_PORT" '[security_headers]
+cors_allowed_origins = ["https://shop.example"]'
+start_server rc.toml serve.log
+URL="https://localhost:$PORT"
+
+# --- development certificate -------------------------------------------------
+expect_contains "$(cat serve.log)" "created a self-signed development certificate" \
+    "the development certificate is announced"
+[ -f data/dev-cert.pem ] && pass || fail "data/dev-cert.pem was not written"
+expect_eq "$(stat -c %a data/dev-key.pem)" "600" "the development key is 0600"
+run openssl x509 -in data/dev-cert.pem -noout -text
+expect_contains "$OUT" "ASN1 OID: prime256v1" "development key is ECDSA P-256"
+expect_contains "$OUT" "DNS:localhost" "development certificate names localhost"
+
+# --- TLS versions --------------------------------------------------------------
+run openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_2 </dev/null
+[ "$CODE" -ne 0 ] && pass || fail "TLS 1.2 handshake succeeded against the defaults"
+expect_contains "$ERR$OUT" "alert protocol version" "TLS 1.2 gets a protocol-version alert"
+run openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_3 </dev/null
+expect_code 0 "TLS 1.3 handshake"
+expect_contains "$OUT" "TLSv1.3" "TLS 1.3 negotiated"
+
+# --- headers on a 200, a 404 and a 500 -----------------------------------------
+check_security_headers() {
+    local headers=$1 label=$2
+    for h in "strict-transport-security: max-age=63072000; includeSubDomains" \
+        "content-security-policy: default-src 'none'; frame-ancestors 'none'" \
+        "x-frame-options: DENY" "x-content-type-options: nosniff" \
+        "referrer-policy: strict-origin-when-cross-origin" "permissions-policy: " \
+        "x-xss-protection: 0" "cross-origin-opener-policy: same-origin" \
+        "cross-origin-resource-policy: same-origin" "cache-control: no-store" \
+        "x-request-id: "; do
+        expect_contains "$headers" "$h" "$label has $h"
+    done
+    expect_not_contains "$headers" "server:" "$label has no Server banner"
+    expect_not_contains "$headers" "x-powered-by:" "$label has no X-Powered-By"
+}
+lower_headers() { curl -sk -D - -o /dev/null "$@" | tr 'A-Z' 'a-z' | tr -d '\r'; }
+lower_headers_keep_case() { curl -sk -D - -o /dev/null "$@" | tr -d '\r'; }
+fold() { echo "$1" | awk -F': ' '{ printf "%s: %s\n", tolower($1), substr($0, length($1) + 3) }'; }
+
+H200=$(fold "$(lower_headers_keep_case "$URL/healthz")")
+expect_contains "$H200" "http/1.1 200" "/healthz is 200"
+check_security_headers "$H200" "200"
+H404=$(fold "$(lower_headers_keep_case "$URL/no/such/thing")")
+expect_contains "$H404" "http/1.1 404" "unknown path is 404"
+check_security_headers "$H404" "404"
+H500=$(fold "$(lower_headers_keep_case "$URL/__test/throw")")
+expect_contains "$H500" "http/1.1 500" "a throwing handler is 500"
+check_security_headers "$H500" "500"
+run curl -sk "$URL/__test/throw"
+expect_contains "$OUT" '"status":500' "500 body is problem+json"
+expect_not_contains "$OUT" "deliberate" "500 body does not leak the exception text"
+expect_contains "$(cat serve.log)" "deliberate failure for tests" "the exception is logged"
+run curl -sk "$URL/no/such/thing"
+expect_contains "$OUT" '"title":"Not Found"' "404 body is problem+json"
+
+# --- request id and traceparent ------------------------------------------------
+HEADERS=$(lower_headers -H "X-Request-Id: abc-123" \
+    -H "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" "$URL/healthz")
+expect_contains "$HEADERS" "x-request-id: abc-123" "a sane X-Request-Id is kept"
+expect_contains "$HEADERS" "traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736" "traceparent kept"
+HEADERS=$(lower_headers -H 'X-Request-Id: bad id<script>' "$URL/healthz")
+expect_not_contains "$HEADERS" "<script>" "a hostile X-Request-Id is replaced"
+expect_contains "$(cat serve.log)" '"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"' \
+    "the access log carries the trace id"
+expect_contains "$(cat serve.log)" '"request_id":"abc-123"' "the access log carries the request id"
+
+# --- CORS ---------------------------------------------------------------------
+HEADERS=$(lower_headers -H "Origin: https://shop.example" "$URL/healthz")
+expect_contains "$HEADERS" "access-control-allow-origin: https://shop.example" "allowed origin"
+HEADERS=$(lower_headers -H "Origin: https://evil.example" "$URL/healthz")
+expect_not_contains "$HEADERS" "access-control-allow-origin" "other origins get no CORS"
+HEADERS=$(lower_headers -X OPTIONS -H "Origin: https://shop.example" \
+    -H "Access-Control-Request-Method: POST" "$URL/api/v1/products")
+expect_contains "$HEADERS" "204" "CORS preflight is 204"
+expect_contains "$HEADERS" "access-control-allow-methods:" "preflight lists methods"
+
+# --- limits: 413, 431, 400 -----------------------------------------------------
+head -c 2000000 /dev/zero >big.bin
+run curl -sk -o body.json -w '%{http_code}' --data-binary @big.bin "$URL/api/v1/products"
+expect_eq "$OUT" "413" "an oversized body is 413"
+expect_contains "$(cat body.json)" '"status":413' "413 is problem+json"
+run curl -sk -o body.json -w '%{http_code}' -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' a)" \
+    "$URL/healthz"
+expect_eq "$OUT" "431" "one header line over 8 KiB is 431"
+expect_contains "$(cat body.json)" '"status":431' "431 is problem+json"
+MANY=()
+for i in $(seq 1 20); do MANY+=(-H "X-Pad-$i: $(head -c 500 /dev/zero | tr '\0' b)"); done
+run curl -sk -o /dev/null -w '%{http_code}' "${MANY[@]}" "$URL/healthz"
+expect_eq "$OUT" "431" "a header block over max_header_bytes is 431"
+run bash -c "printf 'BROKEN\r\n\r\n' | openssl s_client -quiet -connect 127.0.0.1:$PORT \
+    -servername localhost 2>/dev/null | head -1"
+expect_contains "$OUT" "400" "a malformed request line is 400"
+
+# --- metrics and health -------------------------------------------------------
+curl -sk "$URL/metrics" >metrics.txt
+run promtool check metrics <metrics.txt
+expect_code 0 "promtool accepts /metrics: $OUT $ERR"
+expect_contains "$(cat metrics.txt)" 'rcommerce_http_requests_total{method="GET",status="200"}' \
+    "metrics count requests"
+expect_contains "$(cat metrics.txt)" "rcommerce_tls_certificate_not_after_seconds" \
+    "metrics show certificate expiry"
+run curl -sk -w '%{http_code}' "$URL/readyz"
+expect_contains "$OUT" '"certificates":"ok"' "/readyz checks certificates"
+expect_contains "$OUT" "200" "/readyz is 200"
+
+# --- the HTTP listener --------------------------------------------------------
+run curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$HTTP_PORT/a/b?x=1&y=2" \
+    -H "Host: localhost:$HTTP_PORT"
+expect_eq "$OUT" "308 https://localhost:$PORT/a/b?x=1&y=2" "http:// gets 308 keeping path and query"
+run curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -X POST \
+    "http://127.0.0.1:$HTTP_PORT/api/v1/orders" -H "Host: LOCALHOST"
+expect_eq "$OUT" "308 https://localhost:$PORT/api/v1/orders" "POST is redirected with 308 too"
+run curl -s -D - -o /dev/null "http://127.0.0.1:$HTTP_PORT/" -H "Host: evil.example"
+expect_contains "$OUT" "421" "a foreign Host gets 421"
+expect_not_contains "$OUT" "Location" "a foreign Host gets no redirect"
+expect_not_contains "$(echo "$OUT" | tr 'A-Z' 'a-z')" "strict-transport-security" \
+    "no HSTS over plain HTTP"
+run bash -c "printf 'GET / HTTP/1.0\r\n\r\n' | timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/$HTTP_PORT; cat >&3; cat <&3' | head -1"
+expect_contains "$OUT" "400" "no Host at all gets 400"
+mkdir -p acme/http-01
+printf 'tok_en-1.keyauth' >acme/http-01/tok_en-1
+run curl -s -D - "http://127.0.0.1:$HTTP_PORT/.well-known/acme-challenge/tok_en-1" -H "Host: x"
+expect_contains "$OUT" "tok_en-1.keyauth" "the ACME challenge is answered"
+expect_contains "$OUT" "Content-Type: text/plain" "challenges are text/plain"
+run curl -s -o /dev/null -w '%{http_code}' \
+    "http://127.0.0.1:$HTTP_PORT/.well-known/acme-challenge/..%2f..%2frc.toml"
+expect_eq "$OUT" "404" "a token outside [A-Za-z0-9_-] is 404"
+
+stop_server "$SERVER_PID"
+
+# --- TLS 1.2 allowed ------------------------------------------------------------
+PORT=$(free_port)
+write_config rc12.toml "$PORT" 0 '[tls]
+min_tls_version = "1.2"'
+start_server rc12.toml serve12.log
+run openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_2 </dev/null
+expect_code 0 "TLS 1.2 works when allowed"
+expect_contains "$OUT" "ECDHE-ECDSA" "TLS 1.2 uses an ECDHE suite"
+run openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_3 </dev/null
+expect_code 0 "TLS 1.3 still works when 1.2 is allowed"
+run openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 -cipher AES128-SHA </dev/null
+[ "$CODE" -ne 0 ] && pass || fail "a non-ECDHE, non-AEAD TLS 1.2 suite was accepted"
+stop_server "$SERVER_PID"
+
+# --- certificate reload under a held connection, and a refused replacement ----
+make_ca ca
+issue ca localhost one "DNS:localhost"
+issue ca localhost two "DNS:localhost"
+cp one.pem live.pem && cp one.key live.key
+PORT=$(free_port)
+write_config rcr.toml "$PORT" 0 "[tls]
+cert_file = \"$WORK/live.pem\"
+key_file = \"$WORK/live.key\""
+start_server rcr.toml serve-reload.log
+FP_ONE=$(fingerprint "$PORT")
+python3 "$CLIENTS" held "$PORT" "$WORK/swapped" >held.out 2>&1 &
+HELD=$!
+sleep 1
+cp two.pem live.pem.new && cp two.key live.key.new && mv live.key.new live.key &&
+    mv live.pem.new live.pem
+FP=""
+for _ in $(seq 1 50); do
+    FP=$(fingerprint "$PORT")
+    [ -n "$FP" ] && [ "$FP" != "$FP_ONE" ] && break
+    sleep 0.1
+done
+expect_eq "$FP" "$(openssl x509 -in two.leaf.pem -noout -fingerprint -sha256 | cut -d= -f2)" \
+    "the replaced certificate is served without a restart"
+touch swapped
+wait "$HELD" || true
+expect_contains "$(cat held.out)" "second_status=200" "the held connection survived the swap"
+kill -0 "$SERVER_PID" && pass || fail "serve died during the swap"
+# A key that does not match: refused, the previous certificate stays.
+cp one.key live.key
+sleep 3
+expect_contains "$(cat serve-reload.log)" "refused a replaced TLS certificate" \
+    "a broken replacement is refused"
+expect_eq "$(fingerprint "$PORT")" "$FP" "the previous certificate is still served"
+stop_server "$SERVER_PID"
+
+# --- SNI over the ACME store layout -------------------------------------------
+mkdir -p acme/a.example acme/_wildcard_.b.example
+issue ca a.example sni-a "DNS:a.example"
+issue ca b.example sni-b "DNS:*.b.example,DNS:b.example"
+cp sni-a.pem acme/a.example/fullchain.pem && cp sni-a.key acme/a.example/privkey.pem
+cp sni-b.pem acme/_wildcard_.b.example/fullchain.pem
+cp sni-b.key acme/_wildcard_.b.example/privkey.pem
+PORT=$(free_port)
+write_config rcs.toml "$PORT" 0
+start_server rcs.toml serve-sni.log
+expect_eq "$(fingerprint "$PORT" a.example)" \
+    "$(openssl x509 -in sni-a.leaf.pem -noout -fingerprint -sha256 | cut -d= -f2)" "SNI a.example"
+expect_eq "$(fingerprint "$PORT" shop.b.example)" \
+    "$(openssl x509 -in sni-b.leaf.pem -noout -fingerprint -sha256 | cut -d= -f2)" \
+    "SNI matches a wildcard SAN"
+stop_server "$SERVER_PID"
+
+# --- idle keep-alive and slowloris clients ------------------------------------
+PORT=$(free_port)
+SERVER_EXTRA="keep_alive_timeout_seconds = 60
+read_timeout_seconds = 30" write_config rci.toml "$PORT" 0
+start_server rci.toml serve-idle.log
+run python3 "$CLIENTS" idle 500 "$PORT"
+expect_code 0 "500 idle clients: $ERR"
+SECONDS_TAKEN=$(echo "$OUT" | sed -n 's/fresh_seconds=//p')
+python3 -c "import sys; sys.exit(0 if float('${SECONDS_TAKEN:-9}') < 1.0 else 1)" && pass ||
+    fail "with 500 idle connections a new client took ${SECONDS_TAKEN}s"
+expect_contains "$OUT" "still_served=20" "the idle connections were kept, not dropped"
+run python3 "$CLIENTS" slowloris 50 "$PORT"
+expect_code 0 "50 slowloris clients: $ERR"
+SECONDS_TAKEN=$(echo "$OUT" | sed -n 's/fresh_seconds=//p')
+python3 -c "import sys; sys.exit(0 if float('${SECONDS_TAKEN:-9}') < 1.0 else 1)" && pass ||
+    fail "with 50 slowloris clients a new client took ${SECONDS_TAKEN}s"
+
+# --- SIGTERM during a slow request --------------------------------------------
+curl -sk -o slow.json -w '%{http_code}' "https://localhost:$PORT/__test/slow?ms=2000" \
+    >slow.code &
+CURL=$!
+sleep 0.7
+kill -TERM "$SERVER_PID"
+wait "$CURL" || true
+set +e
+wait "$SERVER_PID"
+EXIT=$?
+set -e
+expect_eq "$(cat slow.code)" "200" "the in-flight request finished after SIGTERM"
+expect_eq "$EXIT" "0" "serve exits 0 after SIGTERM"
+expect_contains "$(cat serve-idle.log)" '"msg":"stopped"' "serve logs that it stopped"
+
+finish
