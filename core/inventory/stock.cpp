@@ -1,0 +1,500 @@
+#include "core/inventory/stock.hpp"
+
+#include "core/catalog/catalog.hpp"
+#include "core/store/database.hpp"
+#include "core/util/time.hpp"
+#include "core/util/validation.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace rcommerce::inventory {
+namespace {
+
+// Far above any real stock count, far below int64 overflow when summed.
+constexpr int64_t k_max_quantity = 1'000'000'000;
+
+constexpr std::array<std::pair<Reason, std::string_view>, 6> k_reasons{{
+    {Reason::receive, "receive"},
+    {Reason::adjust, "adjust"},
+    {Reason::return_, "return"},
+    {Reason::lost, "lost"},
+    {Reason::found, "found"},
+    {Reason::transfer, "transfer"},
+}};
+
+constexpr const char *k_level_select =
+    "SELECT v.sku, v.id, l.code, l.id, il.on_hand, il.reserved, il.reorder_point, "
+    "COALESCE(il.low_stock_threshold, l.low_stock_threshold), v.low_stock_threshold, "
+    "il.updated_at, il.rowid FROM inventory_levels il JOIN variants v ON v.id = il.variant_id "
+    "JOIN locations l ON l.id = il.location_id ";
+
+LevelView read_level(const store::Row &row, const config::InventoryConfig &config)
+{
+    LevelView view;
+    view.sku = row.text(0);
+    view.variant_id = row.integer(1);
+    view.location_code = row.text(2);
+    view.location_id = row.integer(3);
+    view.on_hand = row.integer(4);
+    view.reserved = row.integer(5);
+    view.reorder_point = row.integer(6);
+    view.available = available(view.on_hand, view.reserved);
+    view.threshold = resolve_threshold(row.optional_integer(7), row.optional_integer(8),
+                                       config.low_stock_threshold);
+    view.level = stock_level(view.available, view.threshold);
+    view.updated_at = row.text(9);
+    view.id = row.integer(10);
+    return view;
+}
+
+LevelView load_level(store::Connection &c, const config::InventoryConfig &config,
+                     int64_t variant_id, int64_t location_id)
+{
+    c.execute("INSERT OR IGNORE INTO inventory_levels (variant_id, location_id) VALUES (?, ?)",
+              variant_id, location_id);
+    LevelView view;
+    c.query(
+        std::string(k_level_select) + "WHERE il.variant_id = ? AND il.location_id = ?",
+        [&](const store::Row &row) { view = read_level(row, config); }, variant_id,
+        location_id);
+    return view;
+}
+
+Error insufficient(std::string_view sku, std::string_view where, int64_t available_units,
+                   int64_t requested)
+{
+    return make_error(ErrorKind::conflict, "insufficient_stock",
+                      "reserving or removing stock of " + std::string(sku),
+                      std::to_string(available_units) + " available" + std::string(where) +
+                          ", " + std::to_string(requested) + " requested",
+                      "receive more stock or lower the quantity");
+}
+
+// Changes on_hand by `delta` with one ledger row, refusing to go negative or
+// below what is reserved (unless backorders are allowed).
+Status change_on_hand(store::Connection &c, const config::InventoryConfig &config,
+                      const catalog::Variant &variant, const catalog::Location &location,
+                      int64_t delta, std::string_view reason, std::string_view reference)
+{
+    auto level = load_level(c, config, variant.id, location.id);
+    int64_t after = level.on_hand + delta;
+    bool below_reserved = delta < 0 && after < level.reserved && !variant.allow_backorder;
+    if (after < 0 || below_reserved) {
+        return insufficient(variant.sku, " at " + location.code,
+                            below_reserved ? level.available : level.on_hand, -delta);
+    }
+    if (after > k_max_quantity) {
+        return util::field_error("quantity", "would bring on_hand above " +
+                                                 std::to_string(k_max_quantity));
+    }
+    c.execute("UPDATE inventory_levels SET on_hand = ?, updated_at = "
+              "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE variant_id = ? AND location_id = ?",
+              after, variant.id, location.id);
+    c.execute("INSERT INTO stock_movements (variant_id, location_id, quantity, reason, "
+              "reference) VALUES (?, ?, ?, ?, ?)",
+              variant.id, location.id, delta, reason, reference);
+    update_alert(c, config, variant.id, location.id);
+    return ok_status();
+}
+
+void change_reserved(store::Connection &c, const config::InventoryConfig &config,
+                     int64_t variant_id, int64_t location_id, int64_t delta)
+{
+    c.execute("UPDATE inventory_levels SET reserved = reserved + ?, updated_at = "
+              "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE variant_id = ? AND location_id = ?",
+              delta, variant_id, location_id);
+    update_alert(c, config, variant_id, location_id);
+}
+
+struct ActiveReservation {
+    int64_t id;
+    int64_t variant_id;
+    int64_t location_id;
+    int64_t quantity;
+};
+
+std::vector<ActiveReservation> active_reservations(store::Connection &c, int64_t order_id,
+                                                   std::optional<std::string> expired_by)
+{
+    std::vector<ActiveReservation> found;
+    c.query(
+        "SELECT r.id, r.variant_id, r.location_id, r.quantity FROM reservations r "
+        "JOIN order_lines ol ON ol.id = r.order_line_id "
+        "WHERE ol.order_id = ? AND r.status = 'active' AND r.expires_at <= ? ORDER BY r.id",
+        [&](const store::Row &row) {
+            found.push_back({row.integer(0), row.integer(1), row.integer(2), row.integer(3)});
+        },
+        order_id, expired_by.value_or("9999"));
+    return found;
+}
+
+Movement read_movement(const store::Row &row)
+{
+    return Movement{row.integer(0), row.text(1), row.text(2), row.integer(3),
+                    row.text(4),    row.text(5), row.text(6)};
+}
+
+} // namespace
+
+std::string_view to_string(Reason reason)
+{
+    for (auto [value, name] : k_reasons) {
+        if (value == reason) {
+            return name;
+        }
+    }
+    return "adjust";
+}
+
+std::optional<Reason> reason_from_string(std::string_view text)
+{
+    for (auto [value, name] : k_reasons) {
+        if (name == text) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
+Result<std::vector<LevelView>> get_levels(store::Database &db,
+                                          const config::InventoryConfig &config,
+                                          std::string_view sku, std::optional<std::string> location)
+{
+    if (location) {
+        return db.write([&](store::Connection &c) -> Result<std::vector<LevelView>> {
+            auto variant = catalog::find_variant_by_sku(c, sku);
+            if (!variant) {
+                return variant.error();
+            }
+            auto place = catalog::find_location_by_code(c, *location);
+            if (!place) {
+                return place.error();
+            }
+            return std::vector<LevelView>{load_level(c, config, variant->id, place->id)};
+        });
+    }
+    auto lease = db.connection();
+    auto variant = catalog::find_variant_by_sku(*lease, sku);
+    if (!variant) {
+        return variant.error();
+    }
+    std::vector<LevelView> levels;
+    lease->query(
+        std::string(k_level_select) + "WHERE il.variant_id = ? ORDER BY l.id",
+        [&](const store::Row &row) { levels.push_back(read_level(row, config)); }, variant->id);
+    return levels;
+}
+
+Result<util::Page<LevelView>> list_levels(store::Database &db,
+                                          const config::InventoryConfig &config,
+                                          const util::PageRequest &page)
+{
+    // The level rows have a composite key; their rowid is a stable cursor.
+    auto lease = db.connection();
+    std::vector<LevelView> levels;
+    std::string sql = k_level_select;
+    lease->query(
+        sql + "WHERE il.rowid > ? ORDER BY il.rowid LIMIT ?",
+        [&](const store::Row &row) { levels.push_back(read_level(row, config)); },
+        page.starting_after.value_or(0), page.limit + 1);
+    return util::make_page(std::move(levels), page.limit);
+}
+
+Result<std::vector<Movement>> adjust_stock(store::Database &db,
+                                           const config::InventoryConfig &config,
+                                           const Adjustment &adjustment)
+{
+    util::FieldErrors errors;
+    bool signed_change = adjustment.reason == Reason::adjust;
+    if (adjustment.quantity == 0 || adjustment.quantity > k_max_quantity ||
+        adjustment.quantity < (signed_change ? -k_max_quantity : 1)) {
+        errors.add("quantity", signed_change ? "must be a non-zero change between -1000000000 "
+                                               "and 1000000000"
+                                             : "must be between 1 and 1000000000");
+    }
+    if (adjustment.reason == Reason::transfer) {
+        if (adjustment.to_location.empty()) {
+            errors.add("to_location", "is required for a transfer");
+        }
+        else if (adjustment.to_location == adjustment.location) {
+            errors.add("to_location", "must differ from location");
+        }
+    }
+    if (adjustment.reference.size() > 500) {
+        errors.add("reference", "must be at most 500 characters long");
+    }
+    if (!errors.empty()) {
+        return errors.error("adjusting stock");
+    }
+
+    auto lease = db.connection();
+    store::Transaction transaction(*lease);
+    auto &c = *lease;
+    auto variant = catalog::find_variant_by_sku(c, adjustment.sku);
+    if (!variant) {
+        return variant.error();
+    }
+    auto from = catalog::find_location_by_code(c, adjustment.location);
+    if (!from) {
+        return from.error();
+    }
+    int64_t first_movement = 0;
+    auto reason = std::string(to_string(adjustment.reason));
+    int64_t delta = adjustment.reason == Reason::lost || adjustment.reason == Reason::transfer
+                        ? -adjustment.quantity
+                        : adjustment.quantity;
+    if (auto changed = change_on_hand(c, config, *variant, *from, delta, reason,
+                                      adjustment.reference);
+        !changed) {
+        return changed.error();
+    }
+    first_movement = c.last_insert_id();
+    if (adjustment.reason == Reason::transfer) {
+        auto to = catalog::find_location_by_code(c, adjustment.to_location);
+        if (!to) {
+            return to.error();
+        }
+        if (auto changed = change_on_hand(c, config, *variant, *to, adjustment.quantity, reason,
+                                          adjustment.reference);
+            !changed) {
+            return changed.error();
+        }
+    }
+    std::vector<Movement> movements;
+    c.query(
+        "SELECT m.id, v.sku, l.code, m.quantity, m.reason, m.reference, m.created_at "
+        "FROM stock_movements m JOIN variants v ON v.id = m.variant_id "
+        "JOIN locations l ON l.id = m.location_id WHERE m.id >= ? ORDER BY m.id",
+        [&](const store::Row &row) { movements.push_back(read_movement(row)); },
+        first_movement);
+    transaction.commit();
+    return movements;
+}
+
+Result<LevelView> set_level_settings(store::Database &db, const config::InventoryConfig &config,
+                                     std::string_view sku, std::string_view location,
+                                     std::optional<int64_t> reorder_point,
+                                     std::optional<std::optional<int64_t>> threshold)
+{
+    util::FieldErrors errors;
+    if (reorder_point && (*reorder_point < 0 || *reorder_point > k_max_quantity)) {
+        errors.add("reorder_point", "must be between 0 and 1000000000");
+    }
+    if (threshold && *threshold && (**threshold < 0 || **threshold > k_max_quantity)) {
+        errors.add("low_stock_threshold", "must be between 0 and 1000000000");
+    }
+    if (!errors.empty()) {
+        return errors.error("changing level settings");
+    }
+    return db.write([&](store::Connection &c) -> Result<LevelView> {
+        auto variant = catalog::find_variant_by_sku(c, sku);
+        if (!variant) {
+            return variant.error();
+        }
+        auto place = catalog::find_location_by_code(c, location);
+        if (!place) {
+            return place.error();
+        }
+        auto level = load_level(c, config, variant->id, place->id);
+        if (reorder_point) {
+            c.execute("UPDATE inventory_levels SET reorder_point = ? WHERE variant_id = ? AND "
+                      "location_id = ?",
+                      *reorder_point, variant->id, place->id);
+        }
+        if (threshold) {
+            c.execute("UPDATE inventory_levels SET low_stock_threshold = ? WHERE variant_id = ? "
+                      "AND location_id = ?",
+                      *threshold, variant->id, place->id);
+        }
+        update_alert(c, config, variant->id, place->id);
+        return load_level(c, config, variant->id, place->id);
+    });
+}
+
+Result<util::Page<Movement>> list_movements(store::Database &db, std::string_view sku,
+                                            std::optional<std::string> location,
+                                            const util::PageRequest &page)
+{
+    auto lease = db.connection();
+    auto variant = catalog::find_variant_by_sku(*lease, sku);
+    if (!variant) {
+        return variant.error();
+    }
+    std::optional<int64_t> location_id;
+    if (location) {
+        auto place = catalog::find_location_by_code(*lease, *location);
+        if (!place) {
+            return place.error();
+        }
+        location_id = place->id;
+    }
+    std::vector<Movement> rows;
+    lease->query(
+        "SELECT m.id, v.sku, l.code, m.quantity, m.reason, m.reference, m.created_at "
+        "FROM stock_movements m JOIN variants v ON v.id = m.variant_id "
+        "JOIN locations l ON l.id = m.location_id WHERE m.variant_id = ? AND m.id > ? "
+        "AND (? IS NULL OR m.location_id = ?) ORDER BY m.id LIMIT ?",
+        [&](const store::Row &row) { rows.push_back(read_movement(row)); }, variant->id,
+        page.starting_after.value_or(0), location_id, location_id, page.limit + 1);
+    return util::make_page(std::move(rows), page.limit);
+}
+
+Status reserve_line(store::Connection &c, const config::InventoryConfig &config,
+                    int64_t variant_id, std::string_view sku, int64_t quantity,
+                    int64_t order_line_id, std::string_view expires_at)
+{
+    struct Take {
+        int64_t location_id;
+        int64_t quantity;
+    };
+    std::vector<Take> plan;
+    int64_t remaining = quantity;
+    int64_t total_available = 0;
+    c.query(
+        "SELECT location_id, on_hand - reserved FROM inventory_levels WHERE variant_id = ? "
+        "ORDER BY on_hand - reserved DESC, location_id",
+        [&](const store::Row &row) {
+            int64_t free_units = std::max<int64_t>(row.integer(1), 0);
+            total_available += free_units;
+            int64_t take = std::min(free_units, remaining);
+            if (take > 0) {
+                plan.push_back({row.integer(0), take});
+                remaining -= take;
+            }
+        },
+        variant_id);
+    if (remaining > 0) {
+        bool backorder = c.query_integer("SELECT allow_backorder FROM variants WHERE id = ?",
+                                         variant_id)
+                             .value_or(0) != 0;
+        auto first = c.query_integer("SELECT location_id FROM inventory_levels WHERE "
+                                     "variant_id = ? ORDER BY location_id LIMIT 1",
+                                     variant_id);
+        if (!first) {
+            first = c.query_integer("SELECT id FROM locations ORDER BY id LIMIT 1");
+        }
+        if (!backorder || !first) {
+            return insufficient(sku, "", total_available, quantity);
+        }
+        plan.push_back({*first, remaining});
+    }
+
+    for (const auto &take : plan) {
+        c.execute("INSERT OR IGNORE INTO inventory_levels (variant_id, location_id) VALUES (?, ?)",
+                  variant_id, take.location_id);
+        c.execute("INSERT INTO reservations (variant_id, location_id, order_line_id, quantity, "
+                  "expires_at) VALUES (?, ?, ?, ?, ?)",
+                  variant_id, take.location_id, order_line_id, take.quantity, expires_at);
+        change_reserved(c, config, variant_id, take.location_id, take.quantity);
+    }
+    return ok_status();
+}
+
+int64_t release_order_reservations(store::Connection &c, const config::InventoryConfig &config,
+                                   int64_t order_id, std::string_view new_status)
+{
+    auto reservations = active_reservations(c, order_id, std::nullopt);
+    for (const auto &reservation : reservations) {
+        c.execute("UPDATE reservations SET status = ?, updated_at = "
+                  "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND status = 'active'",
+                  new_status, reservation.id);
+        change_reserved(c, config, reservation.variant_id, reservation.location_id,
+                        -reservation.quantity);
+    }
+    return static_cast<int64_t>(reservations.size());
+}
+
+int64_t convert_order_reservations(store::Connection &c, const config::InventoryConfig &config,
+                                   int64_t order_id, std::string_view reference)
+{
+    auto reservations = active_reservations(c, order_id, std::nullopt);
+    for (const auto &reservation : reservations) {
+        c.execute("UPDATE reservations SET status = 'converted', updated_at = "
+                  "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+                  reservation.id);
+        // Both drop together, so the reserved <= on_hand trigger holds at
+        // every step; a backordered sale may take on_hand only to zero and
+        // leaves the rest reserved against the next receipt.
+        auto level = load_level(c, config, reservation.variant_id, reservation.location_id);
+        int64_t sold = std::min(reservation.quantity, level.on_hand);
+        c.execute("UPDATE inventory_levels SET reserved = reserved - ?, on_hand = on_hand - ?, "
+                  "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                  "WHERE variant_id = ? AND location_id = ?",
+                  reservation.quantity, sold, reservation.variant_id, reservation.location_id);
+        if (sold > 0) {
+            c.execute("INSERT INTO stock_movements (variant_id, location_id, quantity, reason, "
+                      "reference) VALUES (?, ?, ?, 'sale', ?)",
+                      reservation.variant_id, reservation.location_id, -sold, reference);
+        }
+        update_alert(c, config, reservation.variant_id, reservation.location_id);
+    }
+    return static_cast<int64_t>(reservations.size());
+}
+
+void update_alert(store::Connection &c, const config::InventoryConfig &config,
+                  int64_t variant_id, int64_t location_id)
+{
+    auto level = load_level(c, config, variant_id, location_id);
+    std::optional<int64_t> open_id;
+    std::optional<StockLevel> open_level;
+    c.query(
+        "SELECT id, level FROM low_stock_alerts WHERE variant_id = ? AND location_id = ? AND "
+        "resolved_at IS NULL",
+        [&](const store::Row &row) {
+            open_id = row.integer(0);
+            open_level = parse_stock_level(row.text_view(1));
+        },
+        variant_id, location_id);
+
+    bool recovered = level.level == StockLevel::ok;
+    bool worse = !recovered && (!open_level || level.level < *open_level);
+    if (open_id && (recovered || worse)) {
+        c.execute("UPDATE low_stock_alerts SET resolved_at = strftime('%Y-%m-%dT%H:%M:%SZ', "
+                  "'now') WHERE id = ?",
+                  *open_id);
+    }
+    if (worse) {
+        c.execute("INSERT INTO low_stock_alerts (variant_id, location_id, level, available, "
+                  "threshold) VALUES (?, ?, ?, ?, ?)",
+                  variant_id, location_id, to_string(level.level), level.available,
+                  level.threshold);
+    }
+}
+
+int64_t expire_reservations(store::Database &db, const config::InventoryConfig &config,
+                            int64_t now)
+{
+    std::string cutoff = util::format_rfc3339(now);
+    std::vector<int64_t> orders;
+    {
+        auto lease = db.connection();
+        lease->query(
+            "SELECT DISTINCT ol.order_id FROM reservations r JOIN order_lines ol "
+            "ON ol.id = r.order_line_id WHERE r.status = 'active' AND r.expires_at <= ?",
+            [&](const store::Row &row) { orders.push_back(row.integer(0)); }, cutoff);
+    }
+    int64_t expired = 0;
+    for (int64_t order_id : orders) {
+        expired += db.write([&](store::Connection &c) {
+            auto due = active_reservations(c, order_id, cutoff);
+            for (const auto &reservation : due) {
+                c.execute("UPDATE reservations SET status = 'expired', updated_at = "
+                          "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+                          reservation.id);
+                change_reserved(c, config, reservation.variant_id, reservation.location_id,
+                                -reservation.quantity);
+            }
+            c.execute("UPDATE orders SET state = 'cancelled', updated_at = "
+                      "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND "
+                      "state = 'awaiting_payment' AND NOT EXISTS (SELECT 1 FROM reservations r "
+                      "JOIN order_lines ol ON ol.id = r.order_line_id WHERE ol.order_id = ? "
+                      "AND r.status = 'active')",
+                      order_id, order_id);
+            return static_cast<int64_t>(due.size());
+        });
+    }
+    return expired;
+}
+
+} // namespace rcommerce::inventory

@@ -1,0 +1,293 @@
+#include "core/orders/order_service.hpp"
+
+#include "core/catalog/catalog.hpp"
+#include "core/inventory/stock.hpp"
+#include "core/store/database.hpp"
+#include "core/util/time.hpp"
+#include "core/util/validation.hpp"
+
+namespace rcommerce::orders {
+namespace {
+
+constexpr const char *k_order_columns =
+    "id, number, customer_id, state, currency, subtotal_amount, total_amount, "
+    "refunded_amount, created_at, updated_at";
+
+Order read_order(const store::Row &row)
+{
+    Order order;
+    order.id = row.integer(0);
+    order.number = row.text(1);
+    order.customer_id = row.optional_integer(2);
+    order.state = order_state_from_string(row.text_view(3)).value_or(OrderState::pending);
+    order.currency = *money::find_currency(row.text_view(4));
+    order.subtotal = row.integer(5);
+    order.total = row.integer(6);
+    order.refunded = row.integer(7);
+    order.created_at = row.text(8);
+    order.updated_at = row.text(9);
+    return order;
+}
+
+void load_details(store::Connection &c, Order &order)
+{
+    c.query(
+        "SELECT id, variant_id, sku, title, quantity, unit_price_amount, line_total_amount "
+        "FROM order_lines WHERE order_id = ? ORDER BY id",
+        [&](const store::Row &row) {
+            order.lines.push_back({row.integer(0), row.integer(1), row.text(2), row.text(3),
+                                   row.integer(4), row.integer(5), row.integer(6)});
+        },
+        order.id);
+    c.query(
+        "SELECT min(r.expires_at) FROM reservations r JOIN order_lines ol "
+        "ON ol.id = r.order_line_id WHERE ol.order_id = ? AND r.status = 'active'",
+        [&](const store::Row &row) { order.reservations_expire_at = row.optional_text(0); },
+        order.id);
+}
+
+Status check_input(const OrderInput &input)
+{
+    util::FieldErrors errors;
+    if (input.lines.empty()) {
+        errors.add("lines", "must contain at least one line");
+    }
+    if (input.lines.size() > k_max_lines) {
+        errors.add("lines", "must contain at most " + std::to_string(k_max_lines) + " lines");
+    }
+    for (size_t i = 0; i < input.lines.size() && i < k_max_lines; ++i) {
+        const auto &line = input.lines[i];
+        std::string prefix = "lines[" + std::to_string(i) + "].";
+        if (line.sku.empty() || line.sku.size() > 100) {
+            errors.add(prefix + "sku", "must be 1 to 100 characters long");
+        }
+        if (line.quantity < 1 || line.quantity > k_max_line_quantity) {
+            errors.add(prefix + "quantity",
+                       "must be between 1 and " + std::to_string(k_max_line_quantity));
+        }
+    }
+    if (!errors.empty()) {
+        return errors.error("creating an order");
+    }
+    return ok_status();
+}
+
+Error line_error(ErrorKind kind, std::string code, size_t index, std::string message)
+{
+    Error error = util::field_error("lines[" + std::to_string(index) + "].sku", message);
+    error.kind = kind;
+    error.code = std::move(code);
+    error.what = "creating an order";
+    return error;
+}
+
+// Prices and inserts the lines; fills order.lines and the totals.
+Status insert_lines(store::Connection &c, const OrderInput &input, Order &order)
+{
+    int64_t subtotal = 0;
+    for (size_t i = 0; i < input.lines.size(); ++i) {
+        const auto &line = input.lines[i];
+        auto variant = catalog::find_variant_by_sku(c, line.sku);
+        if (!variant) {
+            return line_error(ErrorKind::validation, "sku_not_found", i,
+                              "no variant has SKU " + line.sku);
+        }
+        if (catalog::product_status(c, variant->product_id) != "active") {
+            return line_error(ErrorKind::validation, "product_not_available", i,
+                              "SKU " + line.sku + " belongs to a product that is not active");
+        }
+        if (!(variant->price.currency == input.currency)) {
+            return line_error(ErrorKind::validation, "currency_mismatch", i,
+                              "SKU " + line.sku + " is priced in " +
+                                  std::string(variant->price.currency.code()) +
+                                  ", the order is in " + std::string(input.currency.code()));
+        }
+        auto line_total = money::checked_mul(variant->price.amount, line.quantity);
+        if (!line_total) {
+            return line_total.error();
+        }
+        auto sum = money::checked_add(subtotal, *line_total);
+        if (!sum) {
+            return sum.error();
+        }
+        subtotal = *sum;
+        c.execute("INSERT INTO order_lines (order_id, variant_id, sku, title, quantity, "
+                  "unit_price_amount, line_total_amount, currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  order.id, variant->id, variant->sku, variant->title, line.quantity,
+                  variant->price.amount, *line_total, input.currency.code());
+        order.lines.push_back({c.last_insert_id(), variant->id, variant->sku, variant->title,
+                               line.quantity, variant->price.amount, *line_total});
+    }
+    // No taxes, shipping or discounts yet: the total is the subtotal.
+    c.execute("UPDATE orders SET subtotal_amount = ?, total_amount = ? WHERE id = ?", subtotal,
+              subtotal, order.id);
+    return ok_status();
+}
+
+// Reserves every line of an order read with its lines; all or none is up to
+// the caller's transaction.
+Status reserve_all(store::Connection &c, const config::InventoryConfig &config,
+                   const Order &order)
+{
+    std::string expires_at =
+        util::format_rfc3339(util::unix_now() + config.reservation_ttl_minutes * 60);
+    for (const auto &line : order.lines) {
+        auto reserved = inventory::reserve_line(c, config, line.variant_id, line.sku,
+                                                line.quantity, line.id, expires_at);
+        if (!reserved) {
+            return reserved;
+        }
+    }
+    return move_order(c, order.id, OrderState::pending, OrderState::awaiting_payment);
+}
+
+// Runs a state change in one write transaction, rolled back on an error.
+template <typename F> Result<Order> change(store::Database &db, int64_t id, F work)
+{
+    auto lease = db.connection();
+    store::Transaction transaction(*lease);
+    auto order = load_order(*lease, id);
+    if (!order) {
+        return order;
+    }
+    Status done = work(*lease, *order);
+    if (!done) {
+        return done.error();
+    }
+    auto updated = load_order(*lease, id);
+    transaction.commit();
+    return updated;
+}
+
+} // namespace
+
+Result<Order> load_order(store::Connection &c, int64_t id)
+{
+    std::optional<Order> order;
+    c.query(
+        std::string("SELECT ") + k_order_columns + " FROM orders WHERE id = ?",
+        [&](const store::Row &row) { order = read_order(row); }, id);
+    if (!order) {
+        return make_error(ErrorKind::not_found, "order_not_found",
+                          "looking up order " + std::to_string(id),
+                          "no order has id " + std::to_string(id));
+    }
+    load_details(c, *order);
+    return *order;
+}
+
+Status move_order(store::Connection &c, int64_t id, OrderState from, OrderState to)
+{
+    auto allowed = check_transition(from, to);
+    if (!allowed) {
+        return allowed;
+    }
+    c.execute("UPDATE orders SET state = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+              "WHERE id = ?",
+              to_string(to), id);
+    return ok_status();
+}
+
+Result<Order> create_order(store::Database &db, const config::InventoryConfig &config,
+                           const OrderInput &input)
+{
+    if (auto checked = check_input(input); !checked) {
+        return checked.error();
+    }
+
+    auto lease = db.connection();
+    auto &c = *lease;
+    store::Transaction transaction(c);
+    if (input.customer_id &&
+        !c.query_integer("SELECT id FROM customers WHERE id = ?", *input.customer_id)) {
+        Error error = util::field_error("customer_id", "no customer has id " +
+                                                           std::to_string(*input.customer_id));
+        error.code = "customer_not_found";
+        return error;
+    }
+    c.execute("INSERT INTO orders (number, customer_id, currency) VALUES ('R' || printf('%06d', "
+              "(SELECT COALESCE(MAX(id), 0) + 1 FROM orders)), ?, ?)",
+              input.customer_id, input.currency.code());
+    Order order;
+    order.id = c.last_insert_id();
+    if (auto lines = insert_lines(c, input, order); !lines) {
+        return lines.error();
+    }
+    if (input.reserve) {
+        if (auto reserved = reserve_all(c, config, order); !reserved) {
+            return reserved.error();
+        }
+    }
+    auto created = load_order(c, order.id);
+    transaction.commit();
+    return created;
+}
+
+Result<Order> place_order(store::Database &db, const config::InventoryConfig &config, int64_t id)
+{
+    return change(db, id, [&](store::Connection &c, const Order &order) {
+        return reserve_all(c, config, order);
+    });
+}
+
+Result<Order> get_order(store::Database &db, int64_t id)
+{
+    auto lease = db.connection();
+    return load_order(*lease, id);
+}
+
+Result<util::Page<Order>> list_orders(store::Database &db, const util::PageRequest &page,
+                                      std::optional<OrderState> state)
+{
+    auto lease = db.connection();
+    std::vector<Order> rows;
+    std::optional<std::string> state_text;
+    if (state) {
+        state_text = std::string(to_string(*state));
+    }
+    lease->query(
+        std::string("SELECT ") + k_order_columns +
+            " FROM orders WHERE id > ? AND (? IS NULL OR state = ?) ORDER BY id LIMIT ?",
+        [&](const store::Row &row) { rows.push_back(read_order(row)); },
+        page.starting_after.value_or(0), state_text, state_text, page.limit + 1);
+    auto result = util::make_page(std::move(rows), page.limit);
+    for (auto &order : result.items) {
+        load_details(*lease, order);
+    }
+    return result;
+}
+
+Result<Order> cancel_order(store::Database &db, const config::InventoryConfig &config, int64_t id)
+{
+    return change(db, id, [&](store::Connection &c, const Order &order) -> Status {
+        // The table admits paid -> cancelled only together with a refund;
+        // until refunds do that, a paid order is refunded, not cancelled.
+        if (order.state == OrderState::paid) {
+            return make_error(ErrorKind::conflict, "invalid_transition",
+                              "cancelling order " + order.number,
+                              "order is paid; it cannot become cancelled without a refund",
+                              "refund the payment instead");
+        }
+        auto moved = move_order(c, id, order.state, OrderState::cancelled);
+        if (moved) {
+            inventory::release_order_reservations(c, config, id);
+        }
+        return moved;
+    });
+}
+
+Result<Order> fulfil_order(store::Database &db, int64_t id)
+{
+    return change(db, id, [&](store::Connection &c, const Order &order) {
+        return move_order(c, id, order.state, OrderState::fulfilled);
+    });
+}
+
+Result<Order> complete_order(store::Database &db, int64_t id)
+{
+    return change(db, id, [&](store::Connection &c, const Order &order) {
+        return move_order(c, id, order.state, OrderState::completed);
+    });
+}
+
+} // namespace rcommerce::orders

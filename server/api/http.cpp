@@ -1,0 +1,383 @@
+#include "server/api/http.hpp"
+
+#include "core/auth/key_store.hpp"
+#include "core/idempotency/fingerprint.hpp"
+#include "core/idempotency/key_store.hpp"
+#include "core/log/log.hpp"
+#include "core/store/database.hpp"
+#include "core/util/strings.hpp"
+#include "core/util/validation.hpp"
+
+#include <array>
+
+namespace rcommerce::server::api {
+namespace {
+
+constexpr const char *k_problem_type = "application/problem+json";
+constexpr int k_max_json_depth = 32;
+
+Error bad_request(std::string code, std::string field, std::string why)
+{
+    Error error = make_error(ErrorKind::validation, std::move(code), "reading the request", why);
+    if (!field.empty()) {
+        error.fields.push_back({std::move(field), std::move(why)});
+    }
+    return error;
+}
+
+// Codes that mean "the request itself is unreadable" (400) rather than
+// "readable but wrong" (422).
+bool is_bad_request(std::string_view code)
+{
+    static constexpr std::array k_codes{"malformed_json", "invalid_parameter", "invalid_cursor",
+                                        "invalid_idempotency_key"};
+    for (auto candidate : k_codes) {
+        if (code == candidate) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void send_problem(httplib::Response &response, const Error &error, int status)
+{
+    response.status = status;
+    response.set_content(problem_json(error, status), k_problem_type);
+    if (status == 401) {
+        response.set_header("WWW-Authenticate", "Bearer realm=\"rcommerce\"");
+    }
+}
+
+Result<auth::StoredKey> authenticate(Services &services, const httplib::Request &request)
+{
+    auto header = request.get_header_value("Authorization");
+    constexpr std::string_view k_bearer = "Bearer ";
+    if (header.size() <= k_bearer.size() ||
+        !util::iequals(std::string_view(header).substr(0, k_bearer.size()), k_bearer)) {
+        return make_error(ErrorKind::unauthorized, "missing_api_key", "authenticating the request",
+                          "no `Authorization: Bearer <key>` header",
+                          "create a key with `rcommerce apikey create`");
+    }
+    return auth::authenticate(services.db, util::trim(header.substr(k_bearer.size())));
+}
+
+std::string_view scope_name(auth::Scope scope)
+{
+    switch (scope) {
+    case auth::Scope::read:
+        return "read";
+    case auth::Scope::write:
+        return "write";
+    case auth::Scope::admin:
+        return "admin";
+    }
+    return "admin";
+}
+
+// Runs the handler, turning every way it can fail into an Error.
+Result<Reply> run_handler(const Handler &handler, const httplib::Request &request)
+{
+    try {
+        return handler(request);
+    }
+    catch (const store::DatabaseError &error) {
+        if (error.failure() == store::Failure::busy) {
+            return make_error(ErrorKind::unavailable, "database_busy", "handling the request",
+                              "the database stayed locked by other writers", "retry shortly");
+        }
+        log::error("database failure", {{"path", request.path}, {"error", error.what()}});
+    }
+    catch (const std::exception &error) {
+        log::error("unexpected failure", {{"path", request.path}, {"error", error.what()}});
+    }
+    return make_error(ErrorKind::internal, "internal_error", "handling the request",
+                      "an unexpected error occurred; it has been logged");
+}
+
+void write_reply(httplib::Response &response, const Result<Reply> &reply)
+{
+    if (!reply) {
+        send_problem(response, reply.error(), status_for(reply.error()));
+        return;
+    }
+    response.status = reply->status;
+    response.set_content(
+        reply->body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+        "application/json");
+}
+
+void handle(Services &services, auth::Scope scope, Idempotent idempotent,
+            const Handler &handler, const httplib::Request &request,
+            httplib::Response &response)
+{
+    if (static_cast<int64_t>(request.body.size()) > services.config.server.max_body_bytes) {
+        send_problem(response,
+                     make_error(ErrorKind::validation, "payload_too_large", "reading the request",
+                                "the body is larger than " +
+                                    std::to_string(services.config.server.max_body_bytes) +
+                                    " bytes"),
+                     413);
+        return;
+    }
+    auto key = authenticate(services, request);
+    if (!key) {
+        send_problem(response, key.error(), 401);
+        return;
+    }
+    if (!key->scopes.has(scope)) {
+        auto error = make_error(ErrorKind::forbidden, "insufficient_scope",
+                                "authorizing the request",
+                                "this endpoint needs the `" + std::string(scope_name(scope)) +
+                                    "` scope; the key has " + key->scopes.to_string(),
+                                "use a key created with --scopes including " +
+                                    std::string(scope_name(scope)));
+        send_problem(response, error, 403);
+        return;
+    }
+
+    auto idempotency_key = request.get_header_value("Idempotency-Key");
+    if (idempotent == Idempotent::no || idempotency_key.empty()) {
+        write_reply(response, run_handler(handler, request));
+        return;
+    }
+    if (!idempotency::valid_idempotency_key(idempotency_key)) {
+        send_problem(response,
+                     bad_request("invalid_idempotency_key", "Idempotency-Key",
+                                 "must be 1 to 255 printable ASCII characters"),
+                     400);
+        return;
+    }
+    // Keys are per API key: two clients may pick the same key independently.
+    std::string scope_text = "api_key:" + std::to_string(key->id);
+    auto fingerprint = idempotency::request_fingerprint(request.method, request.path, request.body);
+    auto claim = idempotency::begin(services.db, scope_text, idempotency_key, fingerprint);
+    if (!claim) {
+        send_problem(response, claim.error(), status_for(claim.error()));
+        return;
+    }
+    if (claim->outcome == idempotency::Claim::Outcome::replay) {
+        response.status = claim->response.status;
+        response.set_content(claim->response.body, claim->response.content_type);
+        response.set_header("Idempotent-Replayed", "true");
+        return;
+    }
+    try {
+        write_reply(response, run_handler(handler, request));
+    }
+    catch (...) {
+        idempotency::abandon(services.db, scope_text, idempotency_key);
+        throw;
+    }
+    if (response.status >= 500) {
+        idempotency::abandon(services.db, scope_text, idempotency_key);
+        return;
+    }
+    idempotency::finish(services.db, scope_text, idempotency_key,
+                        {response.status, response.get_header_value("Content-Type"),
+                         response.body});
+}
+
+bool too_deep(std::string_view body)
+{
+    int depth = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < body.size(); ++i) {
+        char c = body[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            }
+            else if (c == '"') {
+                in_string = false;
+            }
+        }
+        else if (c == '"') {
+            in_string = true;
+        }
+        else if ((c == '[' || c == '{') && ++depth > k_max_json_depth) {
+            return true;
+        }
+        else if (c == ']' || c == '}') {
+            --depth;
+        }
+    }
+    return false;
+}
+
+constexpr std::string_view k_base64url =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+} // namespace
+
+void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method,
+           const std::string &pattern, auth::Scope scope, Idempotent idempotent, Handler handler)
+{
+    auto wrapped = [services, scope, idempotent,
+                    handler = std::move(handler)](const httplib::Request &request,
+                                                  httplib::Response &response) {
+        handle(*services, scope, idempotent, handler, request, response);
+    };
+    switch (method) {
+    case Method::get:
+        server.Get(pattern, wrapped);
+        break;
+    case Method::post:
+        server.Post(pattern, wrapped);
+        break;
+    case Method::patch:
+        server.Patch(pattern, wrapped);
+        break;
+    }
+}
+
+Result<nlohmann::json> json_body(const httplib::Request &request)
+{
+    auto type = request.get_header_value("Content-Type");
+    if (!type.empty() && type.rfind("application/json", 0) != 0) {
+        Error error = make_error(ErrorKind::validation, "unsupported_media_type",
+                                 "reading the request", "the body must be application/json");
+        error.kind = ErrorKind::validation;
+        return error;
+    }
+    if (too_deep(request.body)) {
+        return bad_request("malformed_json", "", "the JSON is nested too deeply");
+    }
+    auto body = nlohmann::json::parse(request.body, nullptr, false);
+    if (body.is_discarded()) {
+        return bad_request("malformed_json", "", "the body is not valid JSON");
+    }
+    if (!body.is_object()) {
+        return util::field_error("", "the body must be a JSON object");
+    }
+    return body;
+}
+
+int64_t path_id(const httplib::Request &request, size_t index)
+{
+    // Routes capture \d{1,18}, so this always parses.
+    return util::parse_int64(request.matches[static_cast<int>(index)].str()).value_or(0);
+}
+
+Result<util::PageRequest> page_request(const httplib::Request &request)
+{
+    util::PageRequest page;
+    if (request.has_param("limit")) {
+        auto limit = util::parse_int64(request.get_param_value("limit"));
+        if (!limit || *limit < 1 || *limit > util::k_max_page_limit) {
+            return bad_request("invalid_parameter", "limit", "must be an integer from 1 to 100");
+        }
+        page.limit = *limit;
+    }
+    if (request.has_param("starting_after")) {
+        auto id = decode_cursor(request.get_param_value("starting_after"));
+        if (!id) {
+            return bad_request("invalid_cursor", "starting_after",
+                               "is not a cursor returned by this list");
+        }
+        page.starting_after = *id;
+    }
+    return page;
+}
+
+std::string encode_cursor(int64_t id)
+{
+    std::string plain = "rc1:" + std::to_string(id);
+    std::string out;
+    uint32_t buffer = 0;
+    int bits = 0;
+    for (unsigned char c : plain) {
+        buffer = (buffer << 8) | c;
+        bits += 8;
+        while (bits >= 6) {
+            bits -= 6;
+            out += k_base64url[(buffer >> bits) & 63];
+        }
+    }
+    if (bits > 0) {
+        out += k_base64url[(buffer << (6 - bits)) & 63];
+    }
+    return out;
+}
+
+std::optional<int64_t> decode_cursor(std::string_view cursor)
+{
+    if (cursor.size() > 64) {
+        return std::nullopt;
+    }
+    std::string plain;
+    uint32_t buffer = 0;
+    int bits = 0;
+    for (char c : cursor) {
+        auto value = k_base64url.find(c);
+        if (value == std::string_view::npos) {
+            return std::nullopt;
+        }
+        buffer = (buffer << 6) | static_cast<uint32_t>(value);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            plain += static_cast<char>((buffer >> bits) & 0xff);
+        }
+    }
+    if (plain.rfind("rc1:", 0) != 0) {
+        return std::nullopt;
+    }
+    auto id = util::parse_int64(std::string_view(plain).substr(4));
+    if (!id || *id < 0) {
+        return std::nullopt;
+    }
+    return id;
+}
+
+int status_for(const Error &error)
+{
+    if (error.code == "payload_too_large") {
+        return 413;
+    }
+    if (error.code == "unsupported_media_type") {
+        return 415;
+    }
+    switch (error.kind) {
+    case ErrorKind::validation:
+        return is_bad_request(error.code) ? 400 : 422;
+    case ErrorKind::not_found:
+        return 404;
+    case ErrorKind::conflict:
+        return 409;
+    case ErrorKind::unauthorized:
+        return 401;
+    case ErrorKind::forbidden:
+        return 403;
+    case ErrorKind::unavailable:
+        return 503;
+    case ErrorKind::internal:
+        return 500;
+    }
+    return 500;
+}
+
+// RFC 9457 section 3: type, title, status, detail, plus our extension
+// members `code`, `hint` and `errors` (section 3.2).
+std::string problem_json(const Error &error, int status)
+{
+    nlohmann::json body = {
+        {"type", "urn:rcommerce:problem:" + error.code},
+        {"title", error.what},
+        {"status", status},
+        {"detail", error.why},
+        {"code", error.code},
+    };
+    if (!error.hint.empty()) {
+        body["hint"] = error.hint;
+    }
+    if (!error.fields.empty()) {
+        nlohmann::json fields = nlohmann::json::array();
+        for (const auto &field : error.fields) {
+            fields.push_back({{"field", field.field}, {"message", field.message}});
+        }
+        body["errors"] = std::move(fields);
+    }
+    return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace rcommerce::server::api

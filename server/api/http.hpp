@@ -1,0 +1,90 @@
+// The API's HTTP conventions in one place: authentication and scopes,
+// Idempotency-Key handling, request body limits and JSON parsing, RFC 9457
+// problem responses, and cursor pagination. Route files only translate
+// between HTTP and core calls through these.
+#pragma once
+
+#include "core/auth/api_key.hpp"
+#include "core/config/config.hpp"
+#include "core/util/page.hpp"
+#include "core/util/result.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace rcommerce::store {
+class Database;
+}
+
+namespace rcommerce::server::api {
+
+struct Services {
+    const config::Config &config;
+    store::Database &db;
+};
+
+// What a handler answers: a status and a JSON body.
+struct Reply {
+    int status = 200;
+    nlohmann::json body;
+};
+
+using Handler = std::function<Result<Reply>(const httplib::Request &)>;
+
+enum class Method { get, post, patch };
+
+// Whether a route honours Idempotency-Key (every POST that creates or moves
+// something does).
+enum class Idempotent { no, yes };
+
+// Registers `handler` behind authentication (a Bearer key with `scope`),
+// the body limit, Idempotency-Key handling when asked, and the translation
+// of errors and unexpected exceptions into problem responses.
+void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method, const std::string &pattern,
+           auth::Scope scope, Idempotent idempotent, Handler handler);
+
+// The request body as a JSON object. 400 malformed_json for anything that
+// is not JSON (or nested deeper than 32 levels), 415 for another media type,
+// 422 validation_failed when it is JSON but not an object.
+[[nodiscard]] Result<nlohmann::json> json_body(const httplib::Request &request);
+
+// The decimal id captured by the route's first (or `index`th) group.
+[[nodiscard]] int64_t path_id(const httplib::Request &request, size_t index = 1);
+
+// `limit` (1..100, default 20) and `starting_after` (a cursor from a
+// previous page); 400 invalid_parameter naming the parameter otherwise.
+[[nodiscard]] Result<util::PageRequest> page_request(const httplib::Request &request);
+
+// {"data": [...], "has_more": bool, "next_cursor": "..."|null}; the cursor
+// is made from the last item's id, read by `id_of`.
+template <typename T, typename ToJson, typename IdOf>
+[[nodiscard]] Reply list_reply(const util::Page<T> &page, ToJson to_json, IdOf id_of);
+
+// Opaque cursors: clients must not build them, so the id is wrapped.
+[[nodiscard]] std::string encode_cursor(int64_t id);
+[[nodiscard]] std::optional<int64_t> decode_cursor(std::string_view cursor);
+
+// RFC 9457 problem document for an error, and the status it maps to.
+[[nodiscard]] int status_for(const Error &error);
+[[nodiscard]] std::string problem_json(const Error &error, int status);
+
+template <typename T, typename ToJson, typename IdOf>
+Reply list_reply(const util::Page<T> &page, ToJson to_json, IdOf id_of)
+{
+    nlohmann::json data = nlohmann::json::array();
+    for (const auto &item : page.items) {
+        data.push_back(to_json(item));
+    }
+    nlohmann::json body = {{"object", "list"}, {"data", std::move(data)},
+                           {"has_more", page.has_more}, {"next_cursor", nullptr}};
+    if (page.has_more && !page.items.empty()) {
+        body["next_cursor"] = encode_cursor(id_of(page.items.back()));
+    }
+    return Reply{200, std::move(body)};
+}
+
+} // namespace rcommerce::server::api

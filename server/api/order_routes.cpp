@@ -1,0 +1,153 @@
+// /api/v1/orders: create, read, list, state changes, the manual payment
+// hand-off and manual refunds.
+#include "server/api/json_input.hpp"
+#include "server/api/routes.hpp"
+
+namespace rcommerce::server::api {
+namespace {
+
+using auth::Scope;
+
+Result<Reply> create_order(Services &services, const httplib::Request &request)
+{
+    auto body = json_body(request);
+    if (!body) {
+        return body.error();
+    }
+    util::FieldErrors errors;
+    JsonFields fields(*body, errors);
+    // Totals, prices and state are the server's: a client sending them is
+    // told so rather than silently ignored.
+    fields.reject_unknown({"customer_id", "currency", "lines", "reserve"});
+    orders::OrderInput input;
+    input.customer_id = fields.integer("customer_id");
+    auto currency = fields.currency("currency", Need::required);
+    input.reserve = fields.boolean("reserve").value_or(true);
+    if (const auto *lines = fields.array("lines", Need::required)) {
+        for (size_t i = 0; i < lines->size() && i <= orders::k_max_lines; ++i) {
+            const auto &item = (*lines)[i];
+            std::string name = "lines[" + std::to_string(i) + "]";
+            if (!item.is_object()) {
+                errors.add(name, "must be an object with sku and quantity");
+                continue;
+            }
+            JsonFields line(item, errors, name + ".");
+            line.reject_unknown({"sku", "quantity"});
+            auto sku = line.string("sku", Need::required);
+            auto quantity = line.integer("quantity", Need::required);
+            if (sku && quantity) {
+                input.lines.push_back({*sku, *quantity});
+            }
+        }
+    }
+    if (!errors.empty()) {
+        return errors.error("creating an order");
+    }
+    input.currency = *currency;
+    return reply(orders::create_order(services.db, services.config.inventory, input), 201);
+}
+
+Result<Reply> pay(Services &services, const httplib::Request &request)
+{
+    auto body = json_body(request);
+    if (!body) {
+        return body.error();
+    }
+    util::FieldErrors errors;
+    JsonFields fields(*body, errors);
+    fields.reject_unknown({"gateway"});
+    auto gateway = fields.string("gateway", Need::required);
+    if (gateway && *gateway != "manual") {
+        errors.add("gateway", "must be \"manual\" (card payments arrive with the payments API)");
+    }
+    if (!errors.empty()) {
+        return errors.error("recording a payment");
+    }
+    return reply(
+        payments::pay_manually(services.db, services.config.inventory, path_id(request)), 201);
+}
+
+Result<Reply> refund(Services &services, const httplib::Request &request)
+{
+    auto body = json_body(request);
+    if (!body) {
+        return body.error();
+    }
+    util::FieldErrors errors;
+    JsonFields fields(*body, errors);
+    fields.reject_unknown({"amount", "reason"});
+    auto amount = fields.money("amount", Need::required);
+    auto reason = fields.string("reason").value_or("");
+    if (reason.size() > 500) {
+        errors.add("reason", "must be at most 500 characters long");
+    }
+    if (!errors.empty()) {
+        return errors.error("refunding");
+    }
+    return reply(payments::refund_manually(services.db, path_id(request), *amount, reason), 201);
+}
+
+Result<Reply> list_orders(Services &services, const httplib::Request &request)
+{
+    std::optional<orders::OrderState> state;
+    if (request.has_param("state")) {
+        state = orders::order_state_from_string(request.get_param_value("state"));
+        if (!state) {
+            Error error = util::field_error("state", "is not an order state");
+            error.code = "invalid_parameter";
+            return error;
+        }
+    }
+    return list(request,
+                [&](const auto &page) { return orders::list_orders(services.db, page, state); });
+}
+
+Result<Reply> order_payments(Services &services, const httplib::Request &request)
+{
+    auto found = payments::order_payments(services.db, path_id(request));
+    if (!found) {
+        return found.error();
+    }
+    nlohmann::json data = nlohmann::json::array();
+    for (const auto &payment : *found) {
+        data.push_back(to_json(payment));
+    }
+    return Reply{200, {{"object", "list"}, {"data", data}, {"has_more", false},
+                       {"next_cursor", nullptr}}};
+}
+
+} // namespace
+
+void mount_orders(httplib::Server &server, const std::shared_ptr<Services> &services)
+{
+    auto &s = *services;
+    const auto &inventory = s.config.inventory;
+    const std::string orders = "/api/v1/orders";
+    const std::string order = orders + "/" + k_id;
+    route(server, services, Method::post, orders, Scope::write, Idempotent::yes,
+          [&s](const auto &r) { return create_order(s, r); });
+    route(server, services, Method::get, orders, Scope::read, Idempotent::no,
+          [&s](const auto &r) { return list_orders(s, r); });
+    route(server, services, Method::get, order, Scope::read, Idempotent::no,
+          [&s](const auto &r) { return reply(orders::get_order(s.db, path_id(r))); });
+    route(server, services, Method::post, order + "/place", Scope::write, Idempotent::yes,
+          [&s, &inventory](const auto &r) {
+              return reply(orders::place_order(s.db, inventory, path_id(r)));
+          });
+    route(server, services, Method::post, order + "/cancel", Scope::write, Idempotent::yes,
+          [&s, &inventory](const auto &r) {
+              return reply(orders::cancel_order(s.db, inventory, path_id(r)));
+          });
+    route(server, services, Method::post, order + "/fulfil", Scope::write, Idempotent::yes,
+          [&s](const auto &r) { return reply(orders::fulfil_order(s.db, path_id(r))); });
+    route(server, services, Method::post, order + "/complete", Scope::write, Idempotent::yes,
+          [&s](const auto &r) { return reply(orders::complete_order(s.db, path_id(r))); });
+    route(server, services, Method::post, order + "/payments", Scope::admin, Idempotent::yes,
+          [&s](const auto &r) { return pay(s, r); });
+    route(server, services, Method::get, order + "/payments", Scope::read, Idempotent::no,
+          [&s](const auto &r) { return order_payments(s, r); });
+    route(server, services, Method::post, order + "/refunds", Scope::admin, Idempotent::yes,
+          [&s](const auto &r) { return refund(s, r); });
+}
+
+} // namespace rcommerce::server::api
