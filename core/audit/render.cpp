@@ -321,7 +321,10 @@ std::string render_junit(const AuditReport &report, const RenderOptions &options
         total_errors += errors;
         suites += "  <testsuite name=\"" + xml_escape(url.url) + "\" tests=\"" +
                   std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
-                  "\" errors=\"" + std::to_string(errors) + "\">\n" + cases + "  </testsuite>\n";
+                  "\" errors=\"" + std::to_string(errors) + "\">\n" +
+                  "    <properties><property name=\"insecure\" value=\"" +
+                  (report.insecure ? "true" : "false") + "\"/></properties>\n" + cases +
+                  "  </testsuite>\n";
     }
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"" + std::string(k_tool) +
            "\" tests=\"" + std::to_string(total_tests) + "\" failures=\"" +

@@ -733,6 +733,7 @@ TEST_CASE("renderers: json, sarif, junit, table")
     std::string junit = render_junit(report, RenderOptions{false, Severity::low});
     CHECK(junit.find("name=\"xxss-enabled\">") != std::string::npos);
     CHECK(junit.find("<error type=\"unreachable\"") != std::string::npos);
+    CHECK(junit.find("<property name=\"insecure\" value=\"false\"/>") != std::string::npos);
 
     std::string plain = render_table(report, RenderOptions{false, Severity::low});
     CHECK(plain.find("\033[") == std::string::npos);
