@@ -347,7 +347,7 @@ Result<HttpResponse> parse_response_head(const Url &url, std::string_view head)
     }
     auto status = util::parse_int64(status_line.substr(9, 3));
     if (!status || *status < 100 || *status > 999) {
-        return unreachable(url, "malformed status line \"" + std::string(status_line) + "\"");
+        return unreachable(url, "malformed status line (no 3-digit status code)");
     }
     response.status = static_cast<int>(*status);
     size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;

@@ -80,8 +80,49 @@ std::string_view security_severity(Severity severity)
     }
 }
 
-std::string xml_escape(std::string_view text)
+// Length of the valid UTF-8 sequence starting at text[i], or 0 if invalid.
+size_t utf8_sequence(std::string_view text, size_t i)
 {
+    auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    unsigned char lead = byte(i);
+    size_t length = lead < 0x80           ? 1
+                    : (lead >> 5) == 0x6  ? 2
+                    : (lead >> 4) == 0xe  ? 3
+                    : (lead >> 3) == 0x1e ? 4
+                                          : 0;
+    if (length == 0 || i + length > text.size() || (length == 2 && lead < 0xc2)) {
+        return 0;
+    }
+    for (size_t k = 1; k < length; ++k) {
+        if ((byte(i + k) >> 6) != 0x2) {
+            return 0;
+        }
+    }
+    return length;
+}
+
+// Server-controlled text made safe to print: valid UTF-8 kept, control bytes
+// (which could drive a terminal) and invalid bytes replaced by '?'.
+std::string printable(std::string_view text)
+{
+    std::string out;
+    for (size_t i = 0; i < text.size();) {
+        size_t length = utf8_sequence(text, i);
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (length == 0 || (length == 1 && (c < 0x20 || c == 0x7f))) {
+            out += '?';
+            ++i;
+            continue;
+        }
+        out.append(text.substr(i, length));
+        i += length;
+    }
+    return out;
+}
+
+std::string xml_escape(std::string_view raw)
+{
+    std::string text = printable(raw);
     std::string out;
     for (char c : text) {
         switch (c) {
@@ -101,12 +142,7 @@ std::string xml_escape(std::string_view text)
             out += "&apos;";
             break;
         default:
-            // XML 1.0 forbids most control characters even when escaped.
-            if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-                out += '?';
-            } else {
-                out += c;
-            }
+            out += c;
         }
     }
     return out;
@@ -177,7 +213,8 @@ std::string render_json(const AuditReport &report)
     }
     json doc{
         {"tool", k_tool}, {"version", k_version}, {"insecure", report.insecure}, {"urls", urls}};
-    return doc.dump(2) + "\n";
+    // Header values are bytes from a server, not necessarily UTF-8.
+    return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string render_sarif(const AuditReport &report)
@@ -236,7 +273,8 @@ std::string render_sarif(const AuditReport &report)
               {{"driver", {{"name", k_tool}, {"semanticVersion", k_version}, {"rules", rules}}}}},
              {"invocations", json::array({invocation})},
              {"results", results}}})}};
-    return doc.dump(2) + "\n";
+    // Header values are bytes from a server, not necessarily UTF-8.
+    return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 std::string render_junit(const AuditReport &report, const RenderOptions &options)
@@ -283,7 +321,10 @@ std::string render_junit(const AuditReport &report, const RenderOptions &options
         total_errors += errors;
         suites += "  <testsuite name=\"" + xml_escape(url.url) + "\" tests=\"" +
                   std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
-                  "\" errors=\"" + std::to_string(errors) + "\">\n" + cases + "  </testsuite>\n";
+                  "\" errors=\"" + std::to_string(errors) + "\">\n" +
+                  "    <properties><property name=\"insecure\" value=\"" +
+                  (report.insecure ? "true" : "false") + "\"/></properties>\n" + cases +
+                  "  </testsuite>\n";
     }
     return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"" + std::string(k_tool) +
            "\" tests=\"" + std::to_string(total_tests) + "\" failures=\"" +
@@ -317,7 +358,7 @@ std::string render_table(const AuditReport &report, const RenderOptions &options
     for (const auto &url : report.urls) {
         if (url.error) {
             out += paint("1", url.url) + "  " + paint("1;31", "UNREACHABLE") + "\n  " +
-                   url.error->why + "\n";
+                   printable(url.error->why) + "\n";
             if (!url.error->hint.empty()) {
                 out += "  hint: " + url.error->hint + "\n";
             }
@@ -350,7 +391,7 @@ std::string render_table(const AuditReport &report, const RenderOptions &options
             char label[16];
             std::snprintf(label, sizeof label, "%-6s", std::string(to_string(f.severity)).c_str());
             out += "  " + paint(severity_colour(f.severity), label) + " " + f.id + "  " +
-                   finding_message(f) + "\n         fix: " + f.fix + "\n";
+                   printable(finding_message(f)) + "\n         fix: " + f.fix + "\n";
         }
         out += "\n";
     }

@@ -1,5 +1,5 @@
 // libFuzzer target: a whole response head as a server could send it, through
-// every header rule, the score and the JSON and SARIF renderers.
+// every header rule, the score and the JSON and table renderers.
 #include "core/audit/audit.hpp"
 #include "core/audit/fetch.hpp"
 #include "core/audit/render.hpp"
@@ -21,8 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     url.url = k_url.str();
     rcommerce::audit::judge_response(url, response.value(), {});
     report.urls.push_back(std::move(url));
+    // JSON and the table print server bytes; SARIF and JUnit share their
+    // escaping and are left out to keep executions fast.
     (void)rcommerce::audit::render_json(report);
-    (void)rcommerce::audit::render_sarif(report);
-    (void)rcommerce::audit::render_junit(report, {});
+    (void)rcommerce::audit::render_table(report, {});
     return 0;
 }

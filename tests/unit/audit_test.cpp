@@ -733,12 +733,47 @@ TEST_CASE("renderers: json, sarif, junit, table")
     std::string junit = render_junit(report, RenderOptions{false, Severity::low});
     CHECK(junit.find("name=\"xxss-enabled\">") != std::string::npos);
     CHECK(junit.find("<error type=\"unreachable\"") != std::string::npos);
+    CHECK(junit.find("<property name=\"insecure\" value=\"false\"/>") != std::string::npos);
 
     std::string plain = render_table(report, RenderOptions{false, Severity::low});
     CHECK(plain.find("\033[") == std::string::npos);
     CHECK(plain.find("UNREACHABLE") != std::string::npos);
     CHECK(render_table(report, RenderOptions{true, Severity::low}).find("\033[") !=
           std::string::npos);
+}
+
+TEST_CASE("renderers survive bytes that are not UTF-8 and escape sequences")
+{
+    AuditReport report;
+    UrlReport url;
+    url.url = "https://shop.example/";
+    HttpResponse response;
+    response.status = 200;
+    response.headers = {{"Server", "nginx/1.2\x8b\xff\x1b[31m"}};
+    judge_response(url, response, AuditOptions{});
+    report.urls.push_back(url);
+    CHECK(nlohmann::json::accept(render_json(report)));
+    CHECK(nlohmann::json::accept(render_sarif(report)));
+    std::string junit = render_junit(report, RenderOptions{});
+    CHECK(junit.find('\x1b') == std::string::npos);
+    CHECK(junit.find('\xff') == std::string::npos);
+    std::string table = render_table(report, RenderOptions{});
+    CHECK(table.find('\x1b') == std::string::npos);
+    CHECK(table.find("nginx/1.2??") != std::string::npos);
+}
+
+TEST_CASE("response heads: status, fields, folding, garbage")
+{
+    auto url = parse_url("https://a.example/").value();
+    auto ok = parse_response_head(url, "HTTP/1.1 301 Moved\r\nLocation: /x\r\nX-A: 1\r\n 2\r\n"
+                                       "no colon line\r\n: empty name\r\n");
+    REQUIRE(ok.ok());
+    CHECK(ok->status == 301);
+    REQUIRE(ok->headers.size() == 2);
+    CHECK(ok->headers[1].second == "1 2");
+    CHECK_FALSE(parse_response_head(url, "SSH-2.0-OpenSSH\r\n").ok());
+    CHECK_FALSE(parse_response_head(url, "HTTP/1.1 2x0 OK\r\n").ok());
+    CHECK_FALSE(parse_response_head(url, "").ok());
 }
 
 TEST_CASE("verdicts: unreachable wins, then thresholds")
