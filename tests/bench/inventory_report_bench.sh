@@ -9,7 +9,7 @@
 # Environment: PRODUCTS (default 1000000) products for `db seed --demo`;
 # BENCH_DIR (default /tmp/rcommerce-bench) keeps the seeded database between
 # runs (delete it to reseed); KINDS (default "stock valuation low-stock");
-# RUNS (default 3) timed runs per command, best taken.
+# RUNS (default 3) timed runs per command, best time and highest RSS taken.
 set -euo pipefail
 
 BUILD_DIR=${1:-build}
@@ -36,29 +36,26 @@ sqlite3 "$DB" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
 echo "catalogue: $(sqlite3 "$DB" 'SELECT count(*) FROM variants') SKUs," \
     "$(sqlite3 "$DB" 'SELECT count(*) FROM inventory_levels') inventory levels"
 
-# best_time CMD...: the least wall time of RUNS runs, in seconds; the
+# measure CMD...: "<seconds> <peak KiB>" of the fastest of RUNS runs; the
 # output goes to /dev/null (a file would time the disk, not the report).
-best_time() {
-    local best="" t
+measure() {
+    local best="" rss="" stats="$BENCH_DIR/time.out"
     for ((i = 0; i < RUNS; i++)); do
-        t=$( { /usr/bin/time -f "%e" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+        /usr/bin/time -o "$stats" -f "%e %M" "$@" >/dev/null 2>"$BENCH_DIR/stderr.out"
+        read -r t m <"$stats"
         if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+        if [ -z "$rss" ] || [ "$m" -gt "$rss" ]; then rss=$m; fi
     done
-    echo "$best"
+    echo "$best $rss"
 }
 
-peak_rss_kib() {
-    { /usr/bin/time -f "%M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1
-}
-
-printf '%-12s %10s %10s %7s %12s %12s\n' kind rcommerce sqlite3 ratio "rc peak MiB" "rows"
+printf '%-12s %10s %10s %7s %14s %14s\n' kind rcommerce sqlite3 ratio "rc peak MiB" "sqlite3 MiB"
 for kind in $KINDS; do
     sql="$("$RC" --config "$CONFIG" inventory report --kind "$kind" --show-sql)"
-    rows=$("$RC" --config "$CONFIG" inventory report --kind "$kind" --format csv | wc -l)
-    rc_time=$(best_time "$RC" --config "$CONFIG" inventory report --kind "$kind" --format csv)
-    sq_time=$(best_time sqlite3 -readonly -csv -header "$DB" "$sql")
-    rss=$(peak_rss_kib "$RC" --config "$CONFIG" inventory report --kind "$kind" --format csv)
+    read -r rc_time rc_rss < <(measure "$RC" --config "$CONFIG" inventory report --kind "$kind" \
+        --format csv)
+    read -r sq_time sq_rss < <(measure sqlite3 -readonly -csv -header "$DB" "$sql")
     ratio=$(awk "BEGIN{printf \"%.2f\", $rc_time / ($sq_time > 0 ? $sq_time : 0.001)}")
-    printf '%-12s %9ss %9ss %7s %12.1f %12s\n' "$kind" "$rc_time" "$sq_time" "$ratio" \
-        "$(awk "BEGIN{print $rss / 1024}")" "$rows"
+    printf '%-12s %9ss %9ss %7s %14.1f %14.1f\n' "$kind" "$rc_time" "$sq_time" "$ratio" \
+        "$(awk "BEGIN{print $rc_rss / 1024}")" "$(awk "BEGIN{print $sq_rss / 1024}")"
 done
