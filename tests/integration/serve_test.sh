@@ -39,6 +39,13 @@ run openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_3 </
 expect_code 0 "TLS 1.3 handshake"
 expect_contains "$OUT" "TLSv1.3" "TLS 1.3 negotiated"
 
+# Session tickets (keys in memory) let a client resume.
+(printf 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'; sleep 1) |
+    openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -sess_out sess.pem \
+        -quiet >/dev/null 2>&1 || true
+run openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -sess_in sess.pem </dev/null
+expect_contains "$OUT" "Reused, TLSv1.3" "a TLS 1.3 session resumes with a ticket"
+
 # --- headers on a 200, a 404 and a 500 -----------------------------------------
 check_security_headers() {
     local headers=$1 label=$2
@@ -153,9 +160,14 @@ stop_server "$SERVER_PID"
 
 # --- TLS 1.2 allowed ------------------------------------------------------------
 PORT=$(free_port)
-write_config rc12.toml "$PORT" 0 '[tls]
+ADMIN_PORT=$(free_port)
+SERVER_EXTRA="admin_port = $ADMIN_PORT" write_config rc12.toml "$PORT" 0 '[tls]
 min_tls_version = "1.2"'
 start_server rc12.toml serve12.log
+run curl -s "http://127.0.0.1:$ADMIN_PORT/readyz"
+expect_contains "$OUT" '"status":"ready"' "admin_port serves /readyz over plain HTTP"
+run curl -sk -o /dev/null -w '%{http_code}' "https://localhost:$PORT/metrics"
+expect_eq "$OUT" "404" "with admin_port, /metrics leaves the public listener"
 run openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_2 </dev/null
 expect_code 0 "TLS 1.2 works when allowed"
 expect_contains "$OUT" "ECDHE-ECDSA" "TLS 1.2 uses an ECDHE suite"
