@@ -248,16 +248,30 @@ python3 -c "import sys; sys.exit(0 if float('${SECONDS_TAKEN:-9}') < 1.0 else 1)
     fail "with 50 slowloris clients a new client took ${SECONDS_TAKEN}s"
 
 # --- SIGTERM during a slow request --------------------------------------------
+# An idle keep-alive client (keep_alive_timeout_seconds = 60 here) must not
+# hold the stop up; the slow request must still finish.
+python3 "$CLIENTS" held "$PORT" "$WORK/never" >idle-holder.out 2>&1 &
+HOLDER=$!
+CLEANUP_PIDS+=("$HOLDER")
+for _ in $(seq 1 100); do
+    grep -q first_status idle-holder.out 2>/dev/null && break
+    sleep 0.1
+done
 curl -sk -o slow.json -w '%{http_code}' "https://localhost:$PORT/__test/slow?ms=2000" \
     >slow.code &
 CURL=$!
 sleep 0.7
+STOP_START=$(date +%s)
 kill -TERM "$SERVER_PID"
 wait "$CURL" || true
 set +e
 wait "$SERVER_PID"
 EXIT=$?
 set -e
+STOP_SECONDS=$(($(date +%s) - STOP_START))
+[ "$STOP_SECONDS" -le 6 ] && pass ||
+    fail "stopping took ${STOP_SECONDS}s with an idle keep-alive client connected"
+expect_contains "$(cat idle-holder.out)" "first_status=200" "the idle client was connected"
 expect_eq "$(cat slow.code)" "200" "the in-flight request finished after SIGTERM"
 expect_eq "$EXIT" "0" "serve exits 0 after SIGTERM"
 expect_contains "$(cat serve-idle.log)" '"msg":"stopped"' "serve logs that it stopped"
