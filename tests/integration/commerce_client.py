@@ -152,7 +152,7 @@ def validation_rules():
     before = (count("products"), count("variants"), count("orders"), count("order_lines"))
     expect(call("POST", "/api/v1/products", raw="{\"title\": "), 400, "truncated JSON",
            "malformed_json")
-    expect(call("POST", "/api/v1/products", raw="[" * 100000 + "]" * 100000), 400,
+    expect(call("POST", "/api/v1/products", raw="[" * 20000 + "]" * 20000), 400,
            "deeply nested JSON", "malformed_json")
     expect(call("POST", "/api/v1/products", raw="[1, 2]"), 422, "JSON that is not an object",
            "validation_failed")
@@ -161,13 +161,16 @@ def validation_rules():
         {"sku": "BAD-2", "price": {"amount": 12.5, "currency": "EUR"}},
         {"sku": "BAD-3", "price": {"amount": 100, "currency": "XYZ"}},
         {"sku": "BAD-4", "price": {"amount": 10 ** 30, "currency": "EUR"}},
-        {"sku": "BAD-5", "price": {"amount": -1, "currency": "EUR"}},
-        {"sku": "BAD 6", "price": {"amount": 1, "currency": "EUR"}}]}), 422,
+        {"sku": "BAD-5", "price": {"amount": -1, "currency": "EUR"}}]}), 422,
         "wrong types, unknown currency, huge and negative amounts", "validation_failed")
     for field in ["title", "variants[0].price.amount", "variants[1].price.amount",
                   "variants[2].price.currency", "variants[3].price.amount",
-                  "variants[4].price.amount", "variants[5].sku"]:
+                  "variants[4].price.amount"]:
         check(field in fields_of(r), f"the problem names {field}", r)
+    r = expect(call("POST", "/api/v1/products", {"title": "T", "variants": [
+        {"sku": "BAD 6", "price": {"amount": 1, "currency": "EUR"}}]}), 422,
+        "a SKU with a space", "validation_failed")
+    check("variants[0].sku" in fields_of(r), "the problem names the SKU", r)
     new_sku("VAL-1", 5)
     before = (count("products"), count("variants"), count("orders"), count("order_lines"))
     for quantity in [0, -3, 10 ** 25, "2", 1.5, True]:
