@@ -29,8 +29,7 @@ void BackgroundJobs::stop()
     }
 }
 
-void BackgroundJobs::run_once(const config::Config &config, store::Database &database,
-                              int64_t now)
+void BackgroundJobs::run_once(const config::Config &config, store::Database &database, int64_t now)
 {
     auto expired = inventory::expire_reservations(database, config.inventory, now);
     if (expired > 0) {
@@ -47,8 +46,7 @@ void BackgroundJobs::loop()
         lock.unlock();
         try {
             run_once(m_config, m_database, util::unix_now());
-        }
-        catch (const std::exception &error) {
+        } catch (const std::exception &error) {
             // A busy database or a failing disk: try again next interval.
             log::warn("background job failed", {{"error", error.what()}});
         }
