@@ -26,7 +26,7 @@ TOML
 start_server() {
     local config=$1 log=$2 port
     port=$(sed -n 's/^port = //p' "$config" | head -1)
-    RCOMMERCE_TEST_ROUTES=1 "$RC" --config "$config" serve 2>"$log" &
+    RCOMMERCE_TEST_ROUTES=1 "$RC" --config "$config" serve --migrate 2>"$log" &
     SERVER_PID=$!
     CLEANUP_PIDS+=("$SERVER_PID")
     if ! wait_for_port "$port" 20; then
