@@ -15,6 +15,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <netdb.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,7 +24,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
+#include <filesystem>
 #include <future>
+#include <set>
 #include <thread>
 
 namespace rcommerce::server {
@@ -152,6 +155,45 @@ void add_test_routes(httplib::Server &server, const config::Config &config)
     });
 }
 
+// cpp-httplib 0.11.4 notices stop() on a keep-alive connection only after
+// the next request or the keep-alive timeout, so an idle client would hold
+// the shutdown for up to keep_alive_timeout_seconds. This finds the accepted
+// sockets of our listeners (/proc/self/fd) and shuts down those with no
+// request in flight; their workers see end-of-stream and finish at once,
+// while busy ones finish their request and then close. A request whose
+// headers are still arriving at that instant is cut, which is what a stop
+// means for it anyway.
+void close_idle_connections(const std::set<int> &listener_ports)
+{
+    std::error_code ec;
+    for (const auto &entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+        auto fd = util::parse_int64(entry.path().filename().string());
+        if (!fd) {
+            continue;
+        }
+        int sock = static_cast<int>(*fd);
+        sockaddr_storage local = {}, peer = {};
+        socklen_t local_len = sizeof local, peer_len = sizeof peer;
+        if (getsockname(sock, reinterpret_cast<sockaddr *>(&local), &local_len) != 0 ||
+            getpeername(sock, reinterpret_cast<sockaddr *>(&peer), &peer_len) != 0) {
+            continue; // not a connected socket
+        }
+        char local_port[16], peer_host[NI_MAXHOST], peer_port[16];
+        char ignored[NI_MAXHOST];
+        if (getnameinfo(reinterpret_cast<sockaddr *>(&local), local_len, ignored, sizeof ignored,
+                        local_port, sizeof local_port, NI_NUMERICHOST | NI_NUMERICSERV) != 0 ||
+            getnameinfo(reinterpret_cast<sockaddr *>(&peer), peer_len, peer_host, sizeof peer_host,
+                        peer_port, sizeof peer_port, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
+            continue;
+        }
+        if (listener_ports.count(std::atoi(local_port)) == 0 ||
+            request_in_flight(peer_host, std::atoi(peer_port))) {
+            continue;
+        }
+        ::shutdown(sock, SHUT_RDWR);
+    }
+}
+
 sigset_t stop_signals()
 {
     sigset_t set;
@@ -212,6 +254,11 @@ Status serve(const config::Config &config, const ServeHooks &hooks)
     } else {
         add_operations_routes(https, config, metrics, *store, hooks);
     }
+    // The root names the service, so `curl -k -I https://localhost:8443`
+    // (the README's first check) sees a 200 with every header.
+    https.Get("/", [](const httplib::Request &, httplib::Response &res) {
+        res.set_content(R"({"service":"rcommerce","api":"/api/v1"})", "application/json");
+    });
     add_test_routes(https, config);
     if (hooks.mount) {
         hooks.mount(https);
@@ -305,6 +352,9 @@ Status serve(const config::Config &config, const ServeHooks &hooks)
         if (admin) {
             admin->stop();
         }
+        close_idle_connections({static_cast<int>(config.server.port),
+                                static_cast<int>(config.server.http_port),
+                                static_cast<int>(config.server.admin_port)});
         for (auto &thread : listeners) {
             thread.join();
         }

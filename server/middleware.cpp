@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
+#include <set>
 
 namespace rcommerce::server {
 namespace {
@@ -23,6 +25,19 @@ struct InFlight {
     std::string request_id;
 };
 thread_local InFlight t_in_flight;
+
+std::mutex g_peers_mutex;
+std::set<std::pair<std::string, int>> g_peers_in_flight;
+
+void mark_in_flight(const httplib::Request &req, bool busy)
+{
+    std::lock_guard lock(g_peers_mutex);
+    if (busy) {
+        g_peers_in_flight.insert({req.remote_addr, req.remote_port});
+    } else {
+        g_peers_in_flight.erase({req.remote_addr, req.remote_port});
+    }
+}
 
 const char *reason_phrase(int status)
 {
@@ -112,6 +127,12 @@ bool is_preflight(const httplib::Request &req)
 
 } // namespace
 
+bool request_in_flight(const std::string &address, int port)
+{
+    std::lock_guard lock(g_peers_mutex);
+    return g_peers_in_flight.count({address, port}) != 0;
+}
+
 void set_problem(httplib::Response &res, int status, std::string_view detail)
 {
     res.status = status;
@@ -170,6 +191,7 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
     server.set_pre_routing_handler([&config, &metrics, options](const httplib::Request &req,
                                                                 httplib::Response &res) {
         t_in_flight = {&req, Clock::now(), request_id_for(req)};
+        mark_in_flight(req, true);
         metrics.request_started();
         res.set_header("X-Request-Id", t_in_flight.request_id);
         auto traceparent = req.get_header_value("traceparent");
@@ -255,6 +277,7 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
             routed ? std::chrono::duration<double>(Clock::now() - t_in_flight.start).count() : 0;
         if (routed) {
             metrics.request_finished(req.method, res.status, seconds);
+            mark_in_flight(req, false);
         }
         if (config.log.access_log) {
             auto id = res.get_header_value("X-Request-Id");

@@ -30,6 +30,11 @@ void set_problem(httplib::Response &res, int status, std::string_view detail);
 // each "name: value\r\n" (cpp-httplib's own REMOTE_* headers excluded).
 [[nodiscard]] size_t header_bytes(const httplib::Request &req);
 
+// True while a request from this peer ("addr", port) is being answered: from
+// the end of its headers until its response is written. The graceful stop
+// uses it to tell idle connections from busy ones.
+[[nodiscard]] bool request_in_flight(const std::string &address, int port);
+
 struct MiddlewareOptions {
     http::Scheme scheme = http::Scheme::https;
     std::string listener; // "https", "http", "admin": for logs

@@ -425,6 +425,22 @@ Result<DemoSeedCounts> seed_demo(Database &database, const DemoSeedOptions &opti
                           "seed a new database file: demo rows would mix with real ones");
     }
 
+    // A large page cache keeps the index B-trees of the big tables in memory
+    // while they grow; the default 2 MiB makes SQLite re-read them from the WAL.
+    auto saved_cache = lease->query_integer("PRAGMA cache_size").value_or(-2000);
+    lease->execute_script("PRAGMA cache_size = -131072");
+    struct RestoreCache {
+        Connection &c;
+        int64_t pages;
+        ~RestoreCache()
+        {
+            try {
+                c.execute_script("PRAGMA cache_size = " + std::to_string(pages));
+            } catch (...) {
+            }
+        }
+    } restore{*lease, saved_cache};
+
     Seeder seeder(*lease, options);
     Transaction first(*lease);
     seeder.seed_fixed_rows();

@@ -437,4 +437,15 @@ Result<std::vector<Migration>> rollback(Database &database, int64_t steps,
     return done;
 }
 
+Result<std::vector<Migration>> prepare_schema(Database &database, PendingMigrations pending)
+{
+    if (pending == PendingMigrations::apply) {
+        return migrate(database);
+    }
+    if (auto current = check_current(database); !current) {
+        return current.error();
+    }
+    return std::vector<Migration>{};
+}
+
 } // namespace rcommerce::store

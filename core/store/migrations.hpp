@@ -109,6 +109,18 @@ using MigrationProgress = std::function<void(const Migration &)>;
 [[nodiscard]] Result<std::vector<Migration>> rollback(Database &database, int64_t steps,
                                                       const MigrationProgress &on_rolled_back = {});
 
+enum class PendingMigrations {
+    refuse, // `serve`: fail naming them
+    apply,  // `serve --migrate`: apply them first
+};
+
+// What `serve` calls before listening: refuses a database newer than the
+// binary or with modified migrations; with pending migrations either refuses
+// naming them (check_current's error) or applies them (migrate()'s result).
+// Returns the migrations it applied.
+[[nodiscard]] Result<std::vector<Migration>> prepare_schema(Database &database,
+                                                            PendingMigrations pending);
+
 namespace detail {
 struct EmbeddedMigration {
     int64_t version;

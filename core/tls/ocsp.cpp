@@ -1,6 +1,7 @@
 #include "core/tls/ocsp.hpp"
 
 #include "core/log/log.hpp"
+#include "core/util/time.hpp"
 
 #include <httplib.h>
 #include <openssl/err.h>
@@ -92,8 +93,11 @@ Result<OcspResponse> verify_response(const std::string &der, const Certificate &
         return ocsp_error(std::string("the responder says the certificate is ") +
                           OCSP_cert_status_str(cert_status));
     }
-    (void)now;
-    return OcspResponse{der, generalized_to_unix(this_update), generalized_to_unix(next_update)};
+    OcspResponse out{der, generalized_to_unix(this_update), generalized_to_unix(next_update)};
+    if (out.next_update != 0 && out.next_update <= now) {
+        return ocsp_error("the response expired at " + std::to_string(out.next_update));
+    }
+    return out;
 }
 
 } // namespace
@@ -218,7 +222,15 @@ std::string OcspStapler::staple_for(const X509 *leaf) const
 {
     std::lock_guard lock(m_mutex);
     auto it = m_entries.find(leaf);
-    return it == m_entries.end() ? std::string() : it->second.response.der;
+    if (it == m_entries.end()) {
+        return {};
+    }
+    // An expired response must not be stapled: clients would reject it.
+    const auto &response = it->second.response;
+    if (response.next_update != 0 && response.next_update <= util::unix_now()) {
+        return {};
+    }
+    return response.der;
 }
 
 } // namespace rcommerce::tls

@@ -18,16 +18,21 @@ import threading
 import time
 
 
-def context():
-    ctx = ssl.create_default_context()
+def make_context():
+    # The tests use self-signed certificates; what is checked is the server's
+    # behaviour, not its identity. One context: building one loads the CA store.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     return ctx
 
 
+CONTEXT = make_context()
+
+
 def connect(port):
     raw = socket.create_connection(("127.0.0.1", port), timeout=10)
-    return context().wrap_socket(raw, server_hostname="localhost")
+    return CONTEXT.wrap_socket(raw, server_hostname="localhost")
 
 
 def request(sock, path="/healthz"):

@@ -1,5 +1,5 @@
 # Helpers shared by the serve_*_test.sh scripts (sourced after lib.sh).
-CLIENTS="$(dirname "${BASH_SOURCE[0]}")/serve_clients.py"
+CLIENTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/serve_clients.py"
 
 # write_config FILE HTTPS_PORT HTTP_PORT [EXTRA_TOML]: a config with its state in $WORK.
 write_config() {
@@ -44,7 +44,7 @@ stop_server() {
 make_ca() {
     local dir=$1
     mkdir -p "$dir"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 400 \
         -subj "/CN=rcommerce test CA" -keyout "$dir/ca.key" -out "$dir/ca.pem" \
         -addext "basicConstraints=critical,CA:TRUE" \
         -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
@@ -64,7 +64,7 @@ issue() {
         [ -n "$extra" ] && echo "$extra"
     } >"$out.ext"
     openssl x509 -req -in "$out.csr" -CA "$ca/ca.pem" -CAkey "$ca/ca.key" -CAcreateserial \
-        -days 20 -extfile "$out.ext" -out "$out.leaf.pem" 2>/dev/null
+        -days 200 -extfile "$out.ext" -out "$out.leaf.pem" 2>/dev/null
     cat "$out.leaf.pem" "$ca/ca.pem" >"$out.pem"
     chmod 600 "$out.key"
 }

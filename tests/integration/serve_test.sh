@@ -12,8 +12,15 @@ PORT=$(free_port)
 HTTP_PORT=$(free_port)
 write_config rc.toml "$PORT" "$HTTP_PORT" '[security_headers]
 cors_allowed_origins = ["https://shop.example"]'
+# --- the store: pending migrations refuse the start, --migrate applies them --
+run "$RC" --config rc.toml serve
+[ "$CODE" -ne 0 ] && pass || fail "serve started with pending migrations"
+expect_contains "$ERR" "0001" "the pending migration is named"
+expect_contains "$ERR" "rcommerce: error:" "the refusal uses the one error format"
+
 start_server rc.toml serve.log
 URL="https://localhost:$PORT"
+expect_contains "$(cat serve.log)" "applied migration" "--migrate applies pending migrations"
 
 # --- development certificate -------------------------------------------------
 expect_contains "$(cat serve.log)" "created a self-signed development certificate" \
@@ -31,6 +38,13 @@ expect_contains "$ERR$OUT" "alert protocol version" "TLS 1.2 gets a protocol-ver
 run openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_3 </dev/null
 expect_code 0 "TLS 1.3 handshake"
 expect_contains "$OUT" "TLSv1.3" "TLS 1.3 negotiated"
+
+# Session tickets (keys in memory) let a client resume.
+(printf 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'; sleep 1) |
+    openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -sess_out sess.pem \
+        -quiet >/dev/null 2>&1 || true
+run openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -sess_in sess.pem </dev/null
+expect_contains "$OUT" "Reused, TLSv1.3" "a TLS 1.3 session resumes with a ticket"
 
 # --- headers on a 200, a 404 and a 500 -----------------------------------------
 check_security_headers() {
@@ -115,6 +129,8 @@ expect_contains "$(cat metrics.txt)" "rcommerce_tls_certificate_not_after_second
     "metrics show certificate expiry"
 run curl -sk -w '%{http_code}' "$URL/readyz"
 expect_contains "$OUT" '"certificates":"ok"' "/readyz checks certificates"
+expect_contains "$OUT" '"database":"ok"' "/readyz checks the database is writable"
+expect_contains "$OUT" '"migrations":"ok"' "/readyz checks migrations are current"
 expect_contains "$OUT" "200" "/readyz is 200"
 
 # --- the HTTP listener --------------------------------------------------------
@@ -144,9 +160,14 @@ stop_server "$SERVER_PID"
 
 # --- TLS 1.2 allowed ------------------------------------------------------------
 PORT=$(free_port)
-write_config rc12.toml "$PORT" 0 '[tls]
+ADMIN_PORT=$(free_port)
+SERVER_EXTRA="admin_port = $ADMIN_PORT" write_config rc12.toml "$PORT" 0 '[tls]
 min_tls_version = "1.2"'
 start_server rc12.toml serve12.log
+run curl -s "http://127.0.0.1:$ADMIN_PORT/readyz"
+expect_contains "$OUT" '"status":"ready"' "admin_port serves /readyz over plain HTTP"
+run curl -sk -o /dev/null -w '%{http_code}' "https://localhost:$PORT/metrics"
+expect_eq "$OUT" "404" "with admin_port, /metrics leaves the public listener"
 run openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -tls1_2 </dev/null
 expect_code 0 "TLS 1.2 works when allowed"
 expect_contains "$OUT" "ECDHE-ECDSA" "TLS 1.2 uses an ECDHE suite"
@@ -227,18 +248,33 @@ python3 -c "import sys; sys.exit(0 if float('${SECONDS_TAKEN:-9}') < 1.0 else 1)
     fail "with 50 slowloris clients a new client took ${SECONDS_TAKEN}s"
 
 # --- SIGTERM during a slow request --------------------------------------------
+# An idle keep-alive client (keep_alive_timeout_seconds = 60 here) must not
+# hold the stop up; the slow request must still finish.
+python3 "$CLIENTS" held "$PORT" "$WORK/never" >idle-holder.out 2>&1 &
+HOLDER=$!
+CLEANUP_PIDS+=("$HOLDER")
+for _ in $(seq 1 100); do
+    grep -q first_status idle-holder.out 2>/dev/null && break
+    sleep 0.1
+done
 curl -sk -o slow.json -w '%{http_code}' "https://localhost:$PORT/__test/slow?ms=2000" \
     >slow.code &
 CURL=$!
 sleep 0.7
+STOP_START=$(date +%s)
 kill -TERM "$SERVER_PID"
 wait "$CURL" || true
 set +e
 wait "$SERVER_PID"
 EXIT=$?
 set -e
+STOP_SECONDS=$(($(date +%s) - STOP_START))
+[ "$STOP_SECONDS" -le 6 ] && pass ||
+    fail "stopping took ${STOP_SECONDS}s with an idle keep-alive client connected"
+expect_contains "$(cat idle-holder.out)" "first_status=200" "the idle client was connected"
 expect_eq "$(cat slow.code)" "200" "the in-flight request finished after SIGTERM"
 expect_eq "$EXIT" "0" "serve exits 0 after SIGTERM"
 expect_contains "$(cat serve-idle.log)" '"msg":"stopped"' "serve logs that it stopped"
+expect_contains "$(cat serve-idle.log)" "closed the database" "the store is closed on the way out"
 
 finish

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 using namespace rcommerce;
 using namespace rcommerce::store;
@@ -281,4 +282,118 @@ TEST_CASE("the initial schema holds its invariants")
                              location);
               }) == Failure::constraint);
     }
+}
+
+namespace {
+
+// Sets RCOMMERCE_TEST_EXTRA_MIGRATIONS for one test.
+struct ExtraMigrations {
+    explicit ExtraMigrations(const char *folder)
+    {
+        ::setenv(k_extra_migrations_env,
+                 (std::string(RCOMMERCE_TEST_DATA) + "/store/" + folder).c_str(), 1);
+    }
+    ~ExtraMigrations() { ::unsetenv(k_extra_migrations_env); }
+};
+
+} // namespace
+
+TEST_CASE("the embedded migrations start at 1 with both scripts and a checksum")
+{
+    auto known = known_migrations();
+    REQUIRE(known.ok());
+    REQUIRE_FALSE(known->empty());
+    CHECK(known->front().version == 1);
+    CHECK(known->front().name == "initial");
+    CHECK(known->front().up_sql.find("CREATE TABLE products") != std::string::npos);
+    CHECK(known->front().down_sql.find("DROP TABLE products") != std::string::npos);
+    CHECK(known->front().checksum.size() == 64);
+    for (size_t i = 1; i < known->size(); ++i) {
+        CHECK((*known)[i].version > (*known)[i - 1].version);
+    }
+}
+
+TEST_CASE("check_current names pending migrations; prepare_schema applies them on request")
+{
+    TempDir dir;
+    auto db = open_db(dir.path / "a.db");
+    auto current = check_current(*db);
+    REQUIRE_FALSE(current.ok());
+    CHECK(current.error().code == "migrations_pending");
+    CHECK(current.error().why.find("0001_initial") != std::string::npos);
+
+    auto refused = prepare_schema(*db, PendingMigrations::refuse);
+    CHECK_FALSE(refused.ok());
+    auto applied = prepare_schema(*db, PendingMigrations::apply);
+    REQUIRE(applied.ok());
+    CHECK(applied->size() == known_migrations()->size());
+    CHECK(check_current(*db).ok());
+    CHECK(prepare_schema(*db, PendingMigrations::refuse).ok());
+}
+
+TEST_CASE("migrate and rollback move one version at a time and report it")
+{
+    ExtraMigrations extra("extra");
+    TempDir dir;
+    auto db = open_db(dir.path / "a.db");
+    std::vector<int64_t> seen;
+    auto applied = migrate(*db, 1, [&](const Migration &m) { seen.push_back(m.version); });
+    REQUIRE(applied.ok());
+    CHECK(seen == std::vector<int64_t>{1});
+    auto report = schema_report(*db);
+    REQUIRE(report.ok());
+    CHECK(report->database_version == 1);
+    CHECK(report->binary_version == 900);
+    CHECK(report->any(MigrationState::pending));
+
+    REQUIRE(migrate(*db).ok());
+    CHECK(schema_report(*db)->database_version == 900);
+    auto undone = rollback(*db, 1);
+    REQUIRE(undone.ok());
+    REQUIRE(undone->size() == 1);
+    CHECK(undone->front().version == 900);
+    CHECK(schema_report(*db)->database_version == 1);
+}
+
+TEST_CASE("a failing migration stops the run and leaves the previous version")
+{
+    ExtraMigrations extra("failing");
+    TempDir dir;
+    auto db = open_db(dir.path / "a.db");
+    auto applied = migrate(*db);
+    REQUIRE_FALSE(applied.ok());
+    CHECK(applied.error().what.find("0901_breaks_halfway") != std::string::npos);
+    CHECK(schema_report(*db)->database_version == 900);
+    CHECK(db->connection()->query_integer(
+              "SELECT count(*) FROM sqlite_master WHERE name = 'test_half'") == 0);
+}
+
+TEST_CASE("a database newer than the binary is refused with both versions")
+{
+    TempDir dir;
+    auto db = migrated_db(dir.path / "a.db");
+    db->connection()->execute("INSERT INTO schema_migrations VALUES (77, 'later', 'x', 'now')");
+    auto newer = check_not_newer(*db);
+    REQUIRE_FALSE(newer.ok());
+    CHECK(newer.error().code == "database_too_new");
+    CHECK(newer.error().why.find("77") != std::string::npos);
+    CHECK_FALSE(migrate(*db).ok());
+    CHECK_FALSE(rollback(*db, 1).ok());
+    auto report = schema_report(*db);
+    REQUIRE(report.ok());
+    CHECK(report->any(MigrationState::unknown));
+}
+
+TEST_CASE("a changed checksum shows as modified and blocks migrate")
+{
+    TempDir dir;
+    auto db = migrated_db(dir.path / "a.db");
+    db->connection()->execute("UPDATE schema_migrations SET checksum = 'edited'");
+    auto report = schema_report(*db);
+    REQUIRE(report.ok());
+    CHECK(report->migrations.front().state == MigrationState::modified);
+    auto again = migrate(*db);
+    REQUIRE_FALSE(again.ok());
+    CHECK(again.error().code == "migrations_modified");
+    CHECK_FALSE(check_current(*db).ok());
 }

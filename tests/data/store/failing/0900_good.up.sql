@@ -1,0 +1,1 @@
+CREATE TABLE test_good (id INTEGER PRIMARY KEY);

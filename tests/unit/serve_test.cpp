@@ -1,0 +1,187 @@
+#include "core/config/config.hpp"
+#include "core/http/security_headers.hpp"
+#include "core/tls/certificate.hpp"
+#include "core/util/time.hpp"
+#include "server/metrics.hpp"
+#include "server/middleware.hpp"
+#include "server/redirect.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace rcommerce;
+
+namespace {
+
+std::string header(const http::HeaderList &list, const std::string &name)
+{
+    for (const auto &[key, value] : list) {
+        if (key == name) {
+            return value;
+        }
+    }
+    return "<absent>";
+}
+
+std::filesystem::path temp_dir(const char *name)
+{
+    auto dir = std::filesystem::temp_directory_path() / name;
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+} // namespace
+
+TEST_CASE("security headers: defaults carry every header, HSTS only over HTTPS")
+{
+    config::Config config;
+    auto https = http::security_headers(config, http::Scheme::https);
+    CHECK(header(https, "Strict-Transport-Security") == "max-age=63072000; includeSubDomains");
+    CHECK(header(https, "X-Frame-Options") == "DENY");
+    CHECK(header(https, "X-XSS-Protection") == "0");
+    CHECK(header(https, "Cache-Control") == "no-store");
+    auto plain = http::security_headers(config, http::Scheme::http);
+    CHECK(header(plain, "Strict-Transport-Security") == "<absent>");
+    CHECK(header(plain, "X-Content-Type-Options") == "nosniff");
+}
+
+TEST_CASE("security headers: an empty value switches a header off, preload warns")
+{
+    config::Config config;
+    config.security_headers.x_frame_options = "";
+    config.tls.hsts.preload = true;
+    auto list = http::security_headers(config, http::Scheme::https);
+    CHECK(header(list, "X-Frame-Options") == "<absent>");
+    CHECK(header(list, "Strict-Transport-Security") ==
+          "max-age=63072000; includeSubDomains; preload");
+    CHECK(http::policy_warnings(config).size() == 1);
+    config.tls.hsts.max_age = 100; // too short for preload: never emitted
+    CHECK(http::hsts_value(config.tls.hsts) == "max-age=100; includeSubDomains");
+}
+
+TEST_CASE("config: a header value with a line break is a configuration error")
+{
+    auto loaded = config::load_from_string(
+        "[security_headers]\ncontent_security_policy = \"default-src 'none'\\r\\nX: y\"\n",
+        "test.toml", {});
+    REQUIRE(!loaded.problems.empty());
+    CHECK(loaded.problems[0].key == "security_headers.content_security_policy");
+}
+
+TEST_CASE("redirects: only configured hosts, path and query kept")
+{
+    config::Config config;
+    config.server.port = 8443;
+    CHECK(server::https_redirect_url(config, "localhost:8080", "/a?b=1") ==
+          "https://localhost:8443/a?b=1");
+    CHECK(!server::https_redirect_url(config, "evil.example", "/"));
+    CHECK(!server::https_redirect_url(config, "", "/"));
+    config.server.domains = {"shop.example", "*.cdn.example"};
+    config.server.port = 443;
+    CHECK(server::https_redirect_url(config, "SHOP.example.", "/x") == "https://shop.example/x");
+    CHECK(server::https_redirect_url(config, "a.cdn.example", "/") == "https://a.cdn.example/");
+    CHECK(!server::https_redirect_url(config, "a.b.cdn.example", "/"));
+    CHECK(!server::https_redirect_url(config, "localhost", "/"));
+    CHECK(!server::https_redirect_url(config, "shop.example", "http://evil/"));
+}
+
+TEST_CASE("challenge tokens are base64url only")
+{
+    CHECK(server::valid_challenge_token("abc-DEF_123"));
+    CHECK(!server::valid_challenge_token(""));
+    CHECK(!server::valid_challenge_token("../etc/passwd"));
+    CHECK(!server::valid_challenge_token("a.b"));
+}
+
+TEST_CASE("traceparent: version 00 with non-zero ids")
+{
+    CHECK(server::valid_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    CHECK(!server::valid_traceparent("00-00000000000000000000000000000000-00f067aa0ba902b7-01"));
+    CHECK(!server::valid_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
+    CHECK(!server::valid_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
+    CHECK(!server::valid_traceparent("garbage"));
+}
+
+TEST_CASE("metrics: counts and a well-formed histogram")
+{
+    server::Metrics metrics;
+    metrics.request_started();
+    metrics.request_finished("GET", 200, 0.003);
+    metrics.request_started();
+    metrics.request_finished("BREW", 418, 2.0);
+    auto text = metrics.render();
+    CHECK(text.find("rcommerce_http_requests_total{method=\"GET\",status=\"200\"} 1") !=
+          std::string::npos);
+    CHECK(text.find("method=\"other\",status=\"418\"") != std::string::npos);
+    CHECK(text.find(
+              "rcommerce_http_request_duration_seconds_bucket{method=\"GET\",le=\"0.005\"} 1") !=
+          std::string::npos);
+    CHECK(text.find("rcommerce_http_requests_in_flight 0") != std::string::npos);
+}
+
+TEST_CASE("development certificate: created once, reused, matches localhost")
+{
+    auto dir = temp_dir("rc-devcert-test");
+    bool created = false;
+    auto now = util::unix_now();
+    auto first = tls::ensure_development_certificate(dir, now, created);
+    REQUIRE(first);
+    CHECK(created);
+    CHECK((std::filesystem::status(first->key_file).permissions() &
+           std::filesystem::perms::group_read) == std::filesystem::perms::none);
+    auto again = tls::ensure_development_certificate(dir, now, created);
+    REQUIRE(again);
+    CHECK(!created);
+    auto cert = tls::load_certificate(first->cert_file, first->key_file, now);
+    REQUIRE(cert);
+    CHECK((*cert)->matches("localhost"));
+    CHECK((*cert)->matches("127.0.0.1"));
+    CHECK(!(*cert)->matches("example.com"));
+    // 100 days on, the 90-day certificate has expired and is refused.
+    auto expired = tls::load_certificate(first->cert_file, first->key_file, now + 100 * 86400);
+    CHECK(!expired);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("certificate store: a mismatched key is refused and the old one stays")
+{
+    auto one = temp_dir("rc-store-one");
+    auto two = temp_dir("rc-store-two");
+    bool created = false;
+    auto now = util::unix_now();
+    auto a = tls::ensure_development_certificate(one, now, created);
+    auto b = tls::ensure_development_certificate(two, now, created);
+    REQUIRE(a);
+    REQUIRE(b);
+    tls::CertificateStore store({*a});
+    REQUIRE(store.load_all(now));
+    auto before = store.select("localhost");
+    // Replace only the key: it no longer matches the certificate.
+    std::filesystem::copy_file(b->key_file, a->key_file,
+                               std::filesystem::copy_options::overwrite_existing);
+    CHECK(store.reload(now) == 0);
+    CHECK(store.select("localhost") == before);
+    // Now the matching certificate too: accepted.
+    std::filesystem::copy_file(b->cert_file, a->cert_file,
+                               std::filesystem::copy_options::overwrite_existing);
+    CHECK(store.reload(now) == 1);
+    CHECK(store.select("localhost") != before);
+    std::filesystem::remove_all(one);
+    std::filesystem::remove_all(two);
+}
+
+TEST_CASE("certificate files that are not PEM give a clear error")
+{
+    auto dir = temp_dir("rc-badcert-test");
+    std::ofstream(dir / "cert.pem") << "not a certificate";
+    std::ofstream(dir / "key.pem") << "not a key";
+    auto loaded = tls::load_certificate(dir / "cert.pem", dir / "key.pem", util::unix_now());
+    REQUIRE(!loaded);
+    CHECK(loaded.error().why.find("no PEM certificate") != std::string::npos);
+    auto missing = tls::load_certificate(dir / "none.pem", dir / "key.pem", util::unix_now());
+    CHECK(!missing);
+    std::filesystem::remove_all(dir);
+}
