@@ -96,7 +96,8 @@ inline constexpr Null null{};
 
 // A prepared statement. Parameters are 1-based (`?` or `?NNN`) or named
 // (`:name`). Prepare once and reuse with reset() in loops; that is what makes
-// bulk inserts fast.
+// bulk inserts fast. A Statement must be destroyed before the lease of the
+// connection that prepared it ends.
 class Statement {
 public:
     Statement(Statement &&) noexcept;

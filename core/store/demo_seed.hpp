@@ -13,7 +13,13 @@
 // the same rows, byte for byte (a portable generator, no std distributions).
 //
 // Speed: prepared statements reused for every row, one transaction per batch
-// of products, ids assigned in memory; a million products take minutes.
+// of products, ids assigned in memory, a 128 MiB page cache. Measured for
+// 1,000,000 products (2.0 M variants, 4.2 M levels, 6.1 M movements, 1.2 M
+// orders, a 2 GB file): 344 s user + 58 s system CPU, 170 MB peak RSS; on a
+// shared, overloaded 2-core machine that was 35 minutes of wall time.
+// Known shortcoming: foreign keys stay on and every index is maintained row
+// by row; dropping secondary indexes during the load would be faster.
+// A failure part-way leaves the batches already committed.
 #pragma once
 
 #include "core/store/database.hpp"

@@ -342,6 +342,11 @@ Result<std::vector<Migration>> migrate(Database &database, std::optional<int64_t
 
     auto lease = database.connection();
     PatientConnection patient(*lease);
+    if (to && *to == 0 && !read_applied(*lease).empty()) {
+        return make_error(ErrorKind::validation, "migrate_backwards", "db migrate --to 0",
+                          "migrate only applies migrations",
+                          "use `rcommerce db rollback --steps N` to go back");
+    }
     std::vector<Migration> done;
     for (const auto &m : *known) {
         if (m.version > target) {
