@@ -107,6 +107,19 @@ const Currency *find_currency(std::string_view code) noexcept
     return &*it;
 }
 
+const Currency *find_currency_any_case(std::string_view code) noexcept
+{
+    if (code.size() != 3) {
+        return nullptr;
+    }
+    char upper[3];
+    for (size_t i = 0; i < 3; ++i) {
+        char c = code[i];
+        upper[i] = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+    }
+    return find_currency(std::string_view(upper, 3));
+}
+
 Result<Currency> parse_currency(std::string_view text, std::string_view field)
 {
     bool three_letters = text.size() == 3 && std::all_of(text.begin(), text.end(), is_ascii_alpha);

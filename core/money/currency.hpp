@@ -48,6 +48,10 @@ private:
 // The currency with exactly this upper-case code, or nullptr.
 [[nodiscard]] const Currency *find_currency(std::string_view code) noexcept;
 
+// The currency with this code in any letter case ("jpy" from Stripe), or
+// nullptr.
+[[nodiscard]] const Currency *find_currency_any_case(std::string_view code) noexcept;
+
 // Validates a currency code as the API receives it: exactly three upper-case
 // ASCII letters naming an active ISO 4217 currency. "eur" is refused (the
 // hint names "EUR"); an unknown code is refused naming it. Errors are

@@ -1,5 +1,7 @@
 #include "core/payments/stripe_client.hpp"
 
+#include "core/util/json_fields.hpp"
+
 #include <algorithm>
 #include <httplib.h>
 #include <thread>
@@ -16,11 +18,7 @@ Error unavailable(std::string why)
                       std::move(why), "check [payment.stripe] base_url and the network");
 }
 
-std::string member(const nlohmann::json &object, const char *key)
-{
-    auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
+constexpr auto member = util::string_member;
 
 bool retryable_status(int status)
 {

@@ -55,6 +55,8 @@ struct ApiError {
 
 class Client {
 public:
+    // Throws ErrorException ("invalid_base_url") when options.base_url is not
+    // http(s)://host[:port][/prefix]: config validation should have caught it.
     explicit Client(ClientOptions options);
 
     // POST <prefix><path> with a form body. Success is Stripe's JSON object.

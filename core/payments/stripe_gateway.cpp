@@ -1,14 +1,12 @@
 #include "core/payments/stripe_gateway.hpp"
 
+#include "core/util/json_fields.hpp"
+
 namespace rcommerce::payments::stripe {
 
 namespace {
 
-std::string member(const nlohmann::json &object, const char *key)
-{
-    auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
+constexpr auto member = util::string_member;
 
 Result<int64_t> amount_member(const nlohmann::json &object, const char *key,
                               const money::Currency &currency)
@@ -67,11 +65,7 @@ Result<GatewayPayment> payment_from_intent(const nlohmann::json &intent,
         return bad_intent("no id");
     }
 
-    std::string code = member(intent, "currency");
-    for (char &c : code) {
-        c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-    }
-    const money::Currency *currency = money::find_currency(code);
+    const money::Currency *currency = money::find_currency_any_case(member(intent, "currency"));
     if (currency == nullptr) {
         return bad_intent("unknown currency \"" + member(intent, "currency") + "\"");
     }

@@ -2,11 +2,14 @@
 
 #include "core/crypto/crypto.hpp"
 #include "core/money/money.hpp"
+#include "core/util/json_fields.hpp"
 #include "core/util/time.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace rcommerce::payments {
+
+using util::string_member;
 
 namespace {
 
@@ -183,12 +186,6 @@ Error event_error(std::string field, std::string why)
     return error;
 }
 
-std::string string_member(const nlohmann::json &object, const char *key)
-{
-    auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
-}
-
 Status read_amount(const nlohmann::json &object, const char *key, int64_t &out)
 {
     auto it = object.find(key);
@@ -241,10 +238,7 @@ Status read_object(const nlohmann::json &object, WebhookEvent &event)
 
     std::string currency = string_member(object, "currency");
     if (!currency.empty()) {
-        for (char &c : currency) {
-            c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
-        }
-        const money::Currency *known = money::find_currency(currency);
+        const money::Currency *known = money::find_currency_any_case(currency);
         if (known == nullptr) {
             return event_error("data.object.currency", "is not an ISO 4217 currency");
         }
