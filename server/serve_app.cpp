@@ -4,6 +4,7 @@
 #include "core/store/database.hpp"
 #include "core/store/migrations.hpp"
 #include "server/api/api.hpp"
+#include "server/api/jobs.hpp"
 #include "server/listener.hpp"
 
 namespace rcommerce::server {
@@ -50,13 +51,20 @@ Status run_serve(const config::Config &config, Migrations migrations)
         log::info("applied migration", {{"version", migration.version}, {"name", migration.name}});
     }
 
+    // The API's background jobs (reservation expiry, idempotency purge) run
+    // from mount until the listeners stopped, before the store closes.
+    std::unique_ptr<api::BackgroundJobs> jobs;
     ServeHooks hooks;
-    hooks.mount = [&](httplib::Server &server) { api::mount(server, config, *database); };
+    hooks.mount = [&](httplib::Server &server) {
+        api::mount(server, config, *database);
+        jobs = std::make_unique<api::BackgroundJobs>(config, *database);
+    };
     hooks.readiness = [&]() -> std::vector<ServeHooks::Check> {
         return {{"database", write_problem(*database)},
                 {"migrations", migration_problem(*database)}};
     };
     hooks.on_stopped = [&] {
+        jobs.reset();
         database.reset();
         log::info("closed the database");
     };

@@ -57,8 +57,8 @@ Result<CreatedKey> create_key(store::Database &db, std::string_view name, const 
     }
     auto generated = generate_api_key(mode);
     return db.write([&](store::Connection &c) {
-        c.execute("INSERT INTO api_keys (name, prefix, key_hash, scopes) VALUES (?, ?, ?, ?)",
-                  name, generated.prefix, generated.hash, scopes.to_string());
+        c.execute("INSERT INTO api_keys (name, prefix, key_hash, scopes) VALUES (?, ?, ?, ?)", name,
+                  generated.prefix, generated.hash, scopes.to_string());
         CreatedKey created;
         c.query(
             std::string(k_key_select) + "WHERE id = ?",

@@ -27,9 +27,8 @@ void check_text(util::FieldErrors &errors, const std::string &field, std::string
     if (text.size() < min || text.size() > max) {
         errors.add(field, "must be " + std::to_string(min) + " to " + std::to_string(max) +
                               " characters long");
-    }
-    else if (std::any_of(text.begin(), text.end(),
-                         [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+    } else if (std::any_of(text.begin(), text.end(),
+                           [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
         errors.add(field, "must not contain control characters");
     }
 }
@@ -38,14 +37,13 @@ void check_text(util::FieldErrors &errors, const std::string &field, std::string
 void check_code(util::FieldErrors &errors, const std::string &field, std::string_view text,
                 size_t max)
 {
-    bool good = !text.empty() && text.size() <= max &&
-                std::all_of(text.begin(), text.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
-                           c == '.';
-                });
+    bool good =
+        !text.empty() && text.size() <= max && std::all_of(text.begin(), text.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+        });
     if (!good) {
-        errors.add(field, "must be 1 to " + std::to_string(max) +
-                              " letters, digits, '.', '_' or '-'");
+        errors.add(field,
+                   "must be 1 to " + std::to_string(max) + " letters, digits, '.', '_' or '-'");
     }
 }
 
@@ -72,8 +70,7 @@ void check_status(util::FieldErrors &errors, std::string_view status)
     }
 }
 
-void check_variant(util::FieldErrors &errors, const std::string &prefix,
-                   const VariantInput &input)
+void check_variant(util::FieldErrors &errors, const std::string &prefix, const VariantInput &input)
 {
     check_code(errors, prefix + "sku", input.sku, 100);
     check_text(errors, prefix + "title", input.title, 0, 500);
@@ -89,8 +86,7 @@ Result<T> write_unique(store::Database &db, std::string_view code, std::string_v
 {
     try {
         return db.write(work);
-    }
-    catch (const store::DatabaseError &error) {
+    } catch (const store::DatabaseError &error) {
         if (error.failure() != store::Failure::constraint) {
             throw;
         }
@@ -116,8 +112,7 @@ Variant read_variant(const store::Row &row)
     return variant;
 }
 
-int64_t insert_variant(store::Connection &connection, int64_t product_id,
-                       const VariantInput &input)
+int64_t insert_variant(store::Connection &connection, int64_t product_id, const VariantInput &input)
 {
     connection.execute("INSERT INTO variants (product_id, sku, title, price_amount, "
                        "unit_cost_amount, currency, allow_backorder, low_stock_threshold) "
@@ -148,13 +143,11 @@ std::optional<Product> load_product(store::Connection &connection, int64_t id)
     return product;
 }
 
-std::optional<Variant> load_variant(store::Connection &connection, std::string_view where,
-                                    auto key)
+std::optional<Variant> load_variant(store::Connection &connection, std::string_view where, auto key)
 {
     std::optional<Variant> variant;
     connection.query(
-        std::string("SELECT ") + k_variant_columns + " FROM variants WHERE " +
-            std::string(where),
+        std::string("SELECT ") + k_variant_columns + " FROM variants WHERE " + std::string(where),
         [&](const store::Row &row) { variant = read_variant(row); }, key);
     return variant;
 }
@@ -166,8 +159,7 @@ Customer read_customer(const store::Row &row)
 
 Location read_location(const store::Row &row)
 {
-    return Location{row.integer(0), row.text(1), row.text(2), row.optional_integer(3),
-                    row.text(4)};
+    return Location{row.integer(0), row.text(1), row.text(2), row.optional_integer(3), row.text(4)};
 }
 
 constexpr const char *k_customer_columns = "id, email, name, created_at, updated_at";
@@ -183,16 +175,16 @@ util::Page<T> list_rows(store::Database &db, std::string_view table, std::string
     lease->query(
         "SELECT " + std::string(columns) + " FROM " + std::string(table) +
             " WHERE id > ? ORDER BY id LIMIT ?",
-        [&](const store::Row &row) { rows.push_back(read(row)); },
-        page.starting_after.value_or(0), page.limit + 1);
+        [&](const store::Row &row) { rows.push_back(read(row)); }, page.starting_after.value_or(0),
+        page.limit + 1);
     return util::make_page(std::move(rows), page.limit);
 }
 
 void check_email(util::FieldErrors &errors, std::string_view email)
 {
     auto at = email.find('@');
-    if (email.size() > 254 || at == std::string_view::npos || at == 0 ||
-        at + 1 >= email.size() || email.find(' ') != std::string_view::npos) {
+    if (email.size() > 254 || at == std::string_view::npos || at == 0 || at + 1 >= email.size() ||
+        email.find(' ') != std::string_view::npos) {
         errors.add("email", "must be an e-mail address like name@example.com");
     }
 }
@@ -342,8 +334,8 @@ Result<Variant> update_variant(store::Database &db, int64_t id, const VariantCha
             c.execute("UPDATE variants SET title = ?, price_amount = ?, currency = ?, "
                       "unit_cost_amount = ?, allow_backorder = ?, low_stock_threshold = ?, "
                       "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-                      changes.title.value_or(variant->title), price.amount,
-                      price.currency.code(), changes.unit_cost.value_or(variant->unit_cost),
+                      changes.title.value_or(variant->title), price.amount, price.currency.code(),
+                      changes.unit_cost.value_or(variant->unit_cost),
                       changes.allow_backorder.value_or(variant->allow_backorder),
                       changes.low_stock_threshold.value_or(variant->low_stock_threshold), id);
             return *load_variant(c, "id = ?", id);
@@ -374,8 +366,7 @@ Result<Customer> create_customer(store::Database &db, const CustomerInput &input
     util::FieldErrors errors;
     if (!input.email) {
         errors.add("email", "is required");
-    }
-    else {
+    } else {
         check_email(errors, *input.email);
     }
     check_text(errors, "name", input.name.value_or(""), 0, 500);
@@ -390,8 +381,7 @@ Result<Customer> create_customer(store::Database &db, const CustomerInput &input
             Customer customer;
             c.query(
                 std::string("SELECT ") + k_customer_columns + " FROM customers WHERE id = ?",
-                [&](const store::Row &row) { customer = read_customer(row); },
-                c.last_insert_id());
+                [&](const store::Row &row) { customer = read_customer(row); }, c.last_insert_id());
             return customer;
         });
 }
@@ -429,8 +419,7 @@ Result<Customer> update_customer(store::Database &db, int64_t id, const Customer
         db, "email_taken", "another customer has that e-mail", [&](store::Connection &c) {
             c.execute("UPDATE customers SET email = ?, name = ?, updated_at = "
                       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-                      input.email.value_or(current->email), input.name.value_or(current->name),
-                      id);
+                      input.email.value_or(current->email), input.name.value_or(current->name), id);
             return Unit{};
         });
     if (!updated) {
@@ -459,13 +448,11 @@ Result<Location> create_location(store::Database &db, const LocationInput &input
         db, "location_code_taken", "a location with code " + *input.code + " already exists",
         [&](store::Connection &c) {
             c.execute("INSERT INTO locations (code, name, low_stock_threshold) VALUES (?, ?, ?)",
-                      *input.code, *input.name,
-                      input.low_stock_threshold.value_or(std::nullopt));
+                      *input.code, *input.name, input.low_stock_threshold.value_or(std::nullopt));
             Location location;
             c.query(
                 std::string("SELECT ") + k_location_columns + " FROM locations WHERE id = ?",
-                [&](const store::Row &row) { location = read_location(row); },
-                c.last_insert_id());
+                [&](const store::Row &row) { location = read_location(row); }, c.last_insert_id());
             return location;
         });
 }

@@ -37,8 +37,8 @@ struct Claim {
     StoredResponse response; // for replay
 };
 
-[[nodiscard]] Result<Claim> begin(store::Database &db, std::string_view scope,
-                                  std::string_view key, std::string_view fingerprint);
+[[nodiscard]] Result<Claim> begin(store::Database &db, std::string_view scope, std::string_view key,
+                                  std::string_view fingerprint);
 void finish(store::Database &db, std::string_view scope, std::string_view key,
             const StoredResponse &response);
 void abandon(store::Database &db, std::string_view scope, std::string_view key);

@@ -56,8 +56,7 @@ LevelView load_level(store::Connection &c, const config::InventoryConfig &config
     LevelView view;
     c.query(
         std::string(k_level_select) + "WHERE il.variant_id = ? AND il.location_id = ?",
-        [&](const store::Row &row) { view = read_level(row, config); }, variant_id,
-        location_id);
+        [&](const store::Row &row) { view = read_level(row, config); }, variant_id, location_id);
     return view;
 }
 
@@ -66,8 +65,8 @@ Error insufficient(std::string_view sku, std::string_view where, int64_t availab
 {
     return make_error(ErrorKind::conflict, "insufficient_stock",
                       "reserving or removing stock of " + std::string(sku),
-                      std::to_string(available_units) + " available" + std::string(where) +
-                          ", " + std::to_string(requested) + " requested",
+                      std::to_string(available_units) + " available" + std::string(where) + ", " +
+                          std::to_string(requested) + " requested",
                       "receive more stock or lower the quantity");
 }
 
@@ -85,8 +84,8 @@ Status change_on_hand(store::Connection &c, const config::InventoryConfig &confi
                             below_reserved ? level.available : level.on_hand, -delta);
     }
     if (after > k_max_quantity) {
-        return util::field_error("quantity", "would bring on_hand above " +
-                                                 std::to_string(k_max_quantity));
+        return util::field_error("quantity",
+                                 "would bring on_hand above " + std::to_string(k_max_quantity));
     }
     c.execute("UPDATE inventory_levels SET on_hand = ?, updated_at = "
               "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE variant_id = ? AND location_id = ?",
@@ -216,8 +215,7 @@ Result<std::vector<Movement>> adjust_stock(store::Database &db,
     if (adjustment.reason == Reason::transfer) {
         if (adjustment.to_location.empty()) {
             errors.add("to_location", "is required for a transfer");
-        }
-        else if (adjustment.to_location == adjustment.location) {
+        } else if (adjustment.to_location == adjustment.location) {
             errors.add("to_location", "must differ from location");
         }
     }
@@ -244,8 +242,8 @@ Result<std::vector<Movement>> adjust_stock(store::Database &db,
     int64_t delta = adjustment.reason == Reason::lost || adjustment.reason == Reason::transfer
                         ? -adjustment.quantity
                         : adjustment.quantity;
-    if (auto changed = change_on_hand(c, config, *variant, *from, delta, reason,
-                                      adjustment.reference);
+    if (auto changed =
+            change_on_hand(c, config, *variant, *from, delta, reason, adjustment.reference);
         !changed) {
         return changed.error();
     }
@@ -266,8 +264,7 @@ Result<std::vector<Movement>> adjust_stock(store::Database &db,
         "SELECT m.id, v.sku, l.code, m.quantity, m.reason, m.reference, m.created_at "
         "FROM stock_movements m JOIN variants v ON v.id = m.variant_id "
         "JOIN locations l ON l.id = m.location_id WHERE m.id >= ? ORDER BY m.id",
-        [&](const store::Row &row) { movements.push_back(read_movement(row)); },
-        first_movement);
+        [&](const store::Row &row) { movements.push_back(read_movement(row)); }, first_movement);
     transaction.commit();
     return movements;
 }
@@ -340,9 +337,9 @@ Result<util::Page<Movement>> list_movements(store::Database &db, std::string_vie
     return util::make_page(std::move(rows), page.limit);
 }
 
-Status reserve_line(store::Connection &c, const config::InventoryConfig &config,
-                    int64_t variant_id, std::string_view sku, int64_t quantity,
-                    int64_t order_line_id, std::string_view expires_at)
+Status reserve_line(store::Connection &c, const config::InventoryConfig &config, int64_t variant_id,
+                    std::string_view sku, int64_t quantity, int64_t order_line_id,
+                    std::string_view expires_at)
 {
     struct Take {
         int64_t location_id;
@@ -365,9 +362,9 @@ Status reserve_line(store::Connection &c, const config::InventoryConfig &config,
         },
         variant_id);
     if (remaining > 0) {
-        bool backorder = c.query_integer("SELECT allow_backorder FROM variants WHERE id = ?",
-                                         variant_id)
-                             .value_or(0) != 0;
+        bool backorder =
+            c.query_integer("SELECT allow_backorder FROM variants WHERE id = ?", variant_id)
+                .value_or(0) != 0;
         auto first = c.query_integer("SELECT location_id FROM inventory_levels WHERE "
                                      "variant_id = ? ORDER BY location_id LIMIT 1",
                                      variant_id);
@@ -432,8 +429,8 @@ int64_t convert_order_reservations(store::Connection &c, const config::Inventory
     return static_cast<int64_t>(reservations.size());
 }
 
-void update_alert(store::Connection &c, const config::InventoryConfig &config,
-                  int64_t variant_id, int64_t location_id)
+void update_alert(store::Connection &c, const config::InventoryConfig &config, int64_t variant_id,
+                  int64_t location_id)
 {
     auto level = load_level(c, config, variant_id, location_id);
     std::optional<int64_t> open_id;
@@ -462,8 +459,7 @@ void update_alert(store::Connection &c, const config::InventoryConfig &config,
     }
 }
 
-int64_t expire_reservations(store::Database &db, const config::InventoryConfig &config,
-                            int64_t now)
+int64_t expire_reservations(store::Database &db, const config::InventoryConfig &config, int64_t now)
 {
     std::string cutoff = util::format_rfc3339(now);
     std::vector<int64_t> orders;

@@ -105,8 +105,7 @@ get_levels(store::Database &db, const config::InventoryConfig &config, std::stri
                                                    std::optional<std::optional<int64_t>> threshold);
 
 // The ledger of a SKU, oldest first, optionally at one location.
-[[nodiscard]] Result<util::Page<Movement>> list_movements(store::Database &db,
-                                                          std::string_view sku,
+[[nodiscard]] Result<util::Page<Movement>> list_movements(store::Database &db, std::string_view sku,
                                                           std::optional<std::string> location,
                                                           const util::PageRequest &page);
 

@@ -126,14 +126,13 @@ Status insert_lines(store::Connection &c, const OrderInput &input, Order &order)
 
 // Reserves every line of an order read with its lines; all or none is up to
 // the caller's transaction.
-Status reserve_all(store::Connection &c, const config::InventoryConfig &config,
-                   const Order &order)
+Status reserve_all(store::Connection &c, const config::InventoryConfig &config, const Order &order)
 {
     std::string expires_at =
         util::format_rfc3339(util::unix_now() + config.reservation_ttl_minutes * 60);
     for (const auto &line : order.lines) {
-        auto reserved = inventory::reserve_line(c, config, line.variant_id, line.sku,
-                                                line.quantity, line.id, expires_at);
+        auto reserved = inventory::reserve_line(c, config, line.variant_id, line.sku, line.quantity,
+                                                line.id, expires_at);
         if (!reserved) {
             return reserved;
         }
@@ -200,8 +199,8 @@ Result<Order> create_order(store::Database &db, const config::InventoryConfig &c
     store::Transaction transaction(c);
     if (input.customer_id &&
         !c.query_integer("SELECT id FROM customers WHERE id = ?", *input.customer_id)) {
-        Error error = util::field_error("customer_id", "no customer has id " +
-                                                           std::to_string(*input.customer_id));
+        Error error = util::field_error("customer_id",
+                                        "no customer has id " + std::to_string(*input.customer_id));
         error.code = "customer_not_found";
         return error;
     }

@@ -77,8 +77,7 @@ struct OrderInput {
 // customer_not_found (422: the request names something that does not
 // exist), currency_mismatch (a SKU priced in another currency),
 // product_archived, amount_overflow, insufficient_stock (409).
-[[nodiscard]] Result<Order> create_order(store::Database &db,
-                                         const config::InventoryConfig &config,
+[[nodiscard]] Result<Order> create_order(store::Database &db, const config::InventoryConfig &config,
                                          const OrderInput &input);
 
 // Reserves a pending order's lines: pending -> awaiting_payment, all or none.

@@ -49,24 +49,19 @@ Result<Payment> pay_manually(store::Database &db, const config::InventoryConfig 
     if (!order) {
         return order.error();
     }
-    if (auto allowed = orders::check_transition(order->state, orders::OrderState::paid);
-        !allowed) {
+    if (auto allowed = orders::check_transition(order->state, orders::OrderState::paid); !allowed) {
         return allowed.error();
     }
-    if (inventory::convert_order_reservations(c, config, order_id, "order " + order->number) ==
-        0) {
+    if (inventory::convert_order_reservations(c, config, order_id, "order " + order->number) == 0) {
         return make_error(ErrorKind::conflict, "reservations_expired",
                           "recording a payment for order " + order->number,
-                          "the order holds no reserved stock any more",
-                          "create the order again");
+                          "the order holds no reserved stock any more", "create the order again");
     }
     c.execute("INSERT INTO payments (order_id, gateway, state, amount, currency) "
               "VALUES (?, 'manual', ?, ?, ?)",
-              order_id, to_string(PaymentState::captured), order->total,
-              order->currency.code());
+              order_id, to_string(PaymentState::captured), order->total, order->currency.code());
     int64_t payment_id = c.last_insert_id();
-    record_event(c, payment_id, "manual.captured", std::nullopt,
-                 to_string(PaymentState::captured));
+    record_event(c, payment_id, "manual.captured", std::nullopt, to_string(PaymentState::captured));
 
     auto next = order_state_after_payment(order->state, PaymentState::captured);
     if (auto moved = orders::move_order(c, order_id, order->state, *next); !moved) {
@@ -102,8 +97,8 @@ Result<Refund> refund_manually(store::Database &db, int64_t order_id, const mone
                           "order is " + std::string(orders::to_string(order->state)) +
                               " and has no captured payment");
     }
-    PaymentAmounts amounts{payment->amount.currency, payment->amount.amount,
-                           payment->amount.amount, payment->amount.amount, payment->refunded};
+    PaymentAmounts amounts{payment->amount.currency, payment->amount.amount, payment->amount.amount,
+                           payment->amount.amount, payment->refunded};
     if (auto allowed = check_refund(amounts, amount); !allowed) {
         return allowed.error();
     }
@@ -119,8 +114,8 @@ Result<Refund> refund_manually(store::Database &db, int64_t order_id, const mone
               to_string(payment_state), payment->id);
     record_event(c, payment->id, "manual.refunded", to_string(payment->state),
                  to_string(payment_state));
-    c.execute("UPDATE orders SET refunded_amount = refunded_amount + ? WHERE id = ?",
-              amount.amount, order_id);
+    c.execute("UPDATE orders SET refunded_amount = refunded_amount + ? WHERE id = ?", amount.amount,
+              order_id);
     if (auto next = order_state_after_payment(order->state, payment_state)) {
         if (auto moved = orders::move_order(c, order_id, order->state, *next); !moved) {
             return moved.error();
@@ -132,13 +127,11 @@ Result<Refund> refund_manually(store::Database &db, int64_t order_id, const mone
         "SELECT id, payment_id, order_id, amount, currency, reason, state, created_at "
         "FROM refunds WHERE id = ?",
         [&](const store::Row &row) {
-            refund = Refund{row.integer(0),
-                            row.integer(1),
-                            row.integer(2),
-                            {row.integer(3), *money::find_currency(row.text_view(4))},
-                            row.text(5),
-                            row.text(6),
-                            row.text(7)};
+            refund =
+                Refund{row.integer(0), row.integer(1),
+                       row.integer(2), {row.integer(3), *money::find_currency(row.text_view(4))},
+                       row.text(5),    row.text(6),
+                       row.text(7)};
         },
         refund_id);
     transaction.commit();

@@ -44,8 +44,7 @@ struct Refund {
 // with invalid_transition (409, naming the state) for any other state, and
 // with reservations_expired (409) when the reservations are gone.
 [[nodiscard]] Result<Payment> pay_manually(store::Database &db,
-                                           const config::InventoryConfig &config,
-                                           int64_t order_id);
+                                           const config::InventoryConfig &config, int64_t order_id);
 
 // Refunds `amount` of an order's captured manual payment. Refused with
 // refund_exceeds_refundable naming what is still refundable; the refund

@@ -15,7 +15,7 @@ inline constexpr int64_t k_default_page_limit = 20;
 inline constexpr int64_t k_max_page_limit = 100;
 
 struct PageRequest {
-    int64_t limit = k_default_page_limit;   // 1..k_max_page_limit, checked by the caller
+    int64_t limit = k_default_page_limit;  // 1..k_max_page_limit, checked by the caller
     std::optional<int64_t> starting_after; // the last id of the previous page
 };
 

@@ -110,7 +110,8 @@ Result<Reply> update_variant(Services &services, const httplib::Request &request
     }
     util::FieldErrors errors;
     JsonFields fields(*body, errors);
-    fields.reject_unknown({"title", "price", "unit_cost", "allow_backorder", "low_stock_threshold"});
+    fields.reject_unknown(
+        {"title", "price", "unit_cost", "allow_backorder", "low_stock_threshold"});
     catalog::VariantChanges changes;
     changes.title = fields.string("title");
     changes.price = fields.money("price");

@@ -79,15 +79,13 @@ Result<Reply> run_handler(const Handler &handler, const httplib::Request &reques
 {
     try {
         return handler(request);
-    }
-    catch (const store::DatabaseError &error) {
+    } catch (const store::DatabaseError &error) {
         if (error.failure() == store::Failure::busy) {
             return make_error(ErrorKind::unavailable, "database_busy", "handling the request",
                               "the database stayed locked by other writers", "retry shortly");
         }
         log::error("database failure", {{"path", request.path}, {"error", error.what()}});
-    }
-    catch (const std::exception &error) {
+    } catch (const std::exception &error) {
         log::error("unexpected failure", {{"path", request.path}, {"error", error.what()}});
     }
     return make_error(ErrorKind::internal, "internal_error", "handling the request",
@@ -101,14 +99,12 @@ void write_reply(httplib::Response &response, const Result<Reply> &reply)
         return;
     }
     response.status = reply->status;
-    response.set_content(
-        reply->body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-        "application/json");
+    response.set_content(reply->body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                         "application/json");
 }
 
-void handle(Services &services, auth::Scope scope, Idempotent idempotent,
-            const Handler &handler, const httplib::Request &request,
-            httplib::Response &response)
+void handle(Services &services, auth::Scope scope, Idempotent idempotent, const Handler &handler,
+            const httplib::Request &request, httplib::Response &response)
 {
     if (static_cast<int64_t>(request.body.size()) > services.config.server.max_body_bytes) {
         send_problem(response,
@@ -125,12 +121,11 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent,
         return;
     }
     if (!key->scopes.has(scope)) {
-        auto error = make_error(ErrorKind::forbidden, "insufficient_scope",
-                                "authorizing the request",
-                                "this endpoint needs the `" + std::string(scope_name(scope)) +
-                                    "` scope; the key has " + key->scopes.to_string(),
-                                "use a key created with --scopes including " +
-                                    std::string(scope_name(scope)));
+        auto error = make_error(
+            ErrorKind::forbidden, "insufficient_scope", "authorizing the request",
+            "this endpoint needs the `" + std::string(scope_name(scope)) + "` scope; the key has " +
+                key->scopes.to_string(),
+            "use a key created with --scopes including " + std::string(scope_name(scope)));
         send_problem(response, error, 403);
         return;
     }
@@ -163,8 +158,7 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent,
     }
     try {
         write_reply(response, run_handler(handler, request));
-    }
-    catch (...) {
+    } catch (...) {
         idempotency::abandon(services.db, scope_text, idempotency_key);
         throw;
     }
@@ -172,9 +166,9 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent,
         idempotency::abandon(services.db, scope_text, idempotency_key);
         return;
     }
-    idempotency::finish(services.db, scope_text, idempotency_key,
-                        {response.status, response.get_header_value("Content-Type"),
-                         response.body});
+    idempotency::finish(
+        services.db, scope_text, idempotency_key,
+        {response.status, response.get_header_value("Content-Type"), response.body});
 }
 
 bool too_deep(std::string_view body)
@@ -186,18 +180,14 @@ bool too_deep(std::string_view body)
         if (in_string) {
             if (c == '\\') {
                 ++i;
-            }
-            else if (c == '"') {
+            } else if (c == '"') {
                 in_string = false;
             }
-        }
-        else if (c == '"') {
+        } else if (c == '"') {
             in_string = true;
-        }
-        else if ((c == '[' || c == '{') && ++depth > k_max_json_depth) {
+        } else if ((c == '[' || c == '{') && ++depth > k_max_json_depth) {
             return true;
-        }
-        else if (c == ']' || c == '}') {
+        } else if (c == ']' || c == '}') {
             --depth;
         }
     }
@@ -212,9 +202,8 @@ constexpr std::string_view k_base64url =
 void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method,
            const std::string &pattern, auth::Scope scope, Idempotent idempotent, Handler handler)
 {
-    auto wrapped = [services, scope, idempotent,
-                    handler = std::move(handler)](const httplib::Request &request,
-                                                  httplib::Response &response) {
+    auto wrapped = [services, scope, idempotent, handler = std::move(handler)](
+                       const httplib::Request &request, httplib::Response &response) {
         handle(*services, scope, idempotent, handler, request, response);
     };
     switch (method) {

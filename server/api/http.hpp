@@ -44,8 +44,8 @@ enum class Idempotent { no, yes };
 // Registers `handler` behind authentication (a Bearer key with `scope`),
 // the body limit, Idempotency-Key handling when asked, and the translation
 // of errors and unexpected exceptions into problem responses.
-void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method, const std::string &pattern,
-           auth::Scope scope, Idempotent idempotent, Handler handler);
+void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method,
+           const std::string &pattern, auth::Scope scope, Idempotent idempotent, Handler handler);
 
 // The request body as a JSON object. 400 malformed_json for anything that
 // is not JSON (or nested deeper than 32 levels), 415 for another media type,
@@ -79,8 +79,10 @@ Reply list_reply(const util::Page<T> &page, ToJson to_json, IdOf id_of)
     for (const auto &item : page.items) {
         data.push_back(to_json(item));
     }
-    nlohmann::json body = {{"object", "list"}, {"data", std::move(data)},
-                           {"has_more", page.has_more}, {"next_cursor", nullptr}};
+    nlohmann::json body = {{"object", "list"},
+                           {"data", std::move(data)},
+                           {"has_more", page.has_more},
+                           {"next_cursor", nullptr}};
     if (page.has_more && !page.items.empty()) {
         body["next_cursor"] = encode_cursor(id_of(page.items.back()));
     }

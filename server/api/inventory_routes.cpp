@@ -25,8 +25,7 @@ Result<Reply> adjust(Services &services, const httplib::Request &request)
     if (auto reason = fields.string("reason", Need::required)) {
         if (auto parsed = inventory::reason_from_string(*reason)) {
             adjustment.reason = *parsed;
-        }
-        else {
+        } else {
             errors.add("reason", "must be one of receive, adjust, return, lost, found, transfer");
         }
     }
@@ -84,8 +83,8 @@ Result<Reply> levels_of(Services &services, const httplib::Request &request)
     for (const auto &level : *levels) {
         data.push_back(to_json(level));
     }
-    return Reply{200, {{"object", "list"}, {"data", data}, {"has_more", false},
-                       {"next_cursor", nullptr}}};
+    return Reply{
+        200, {{"object", "list"}, {"data", data}, {"has_more", false}, {"next_cursor", nullptr}}};
 }
 
 } // namespace

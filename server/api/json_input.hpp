@@ -43,7 +43,10 @@ public:
     // that totals are not accepted, instead of seeing it silently ignored).
     void reject_unknown(std::initializer_list<std::string_view> known);
 
-    [[nodiscard]] std::string path(std::string_view name) const { return m_prefix + std::string(name); }
+    [[nodiscard]] std::string path(std::string_view name) const
+    {
+        return m_prefix + std::string(name);
+    }
 
 private:
     const nlohmann::json *member(std::string_view name, Need need);

@@ -48,9 +48,12 @@ nlohmann::json to_json(const catalog::Product &product)
 
 nlohmann::json to_json(const catalog::Customer &customer)
 {
-    return {{"object", "customer"},         {"id", customer.id},
-            {"email", customer.email},      {"name", customer.name},
-            {"created_at", customer.created_at}, {"updated_at", customer.updated_at}};
+    return {{"object", "customer"},
+            {"id", customer.id},
+            {"email", customer.email},
+            {"name", customer.name},
+            {"created_at", customer.created_at},
+            {"updated_at", customer.updated_at}};
 }
 
 nlohmann::json to_json(const catalog::Location &location)

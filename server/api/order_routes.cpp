@@ -63,8 +63,8 @@ Result<Reply> pay(Services &services, const httplib::Request &request)
     if (!errors.empty()) {
         return errors.error("recording a payment");
     }
-    return reply(
-        payments::pay_manually(services.db, services.config.inventory, path_id(request)), 201);
+    return reply(payments::pay_manually(services.db, services.config.inventory, path_id(request)),
+                 201);
 }
 
 Result<Reply> refund(Services &services, const httplib::Request &request)
@@ -112,8 +112,8 @@ Result<Reply> order_payments(Services &services, const httplib::Request &request
     for (const auto &payment : *found) {
         data.push_back(to_json(payment));
     }
-    return Reply{200, {{"object", "list"}, {"data", data}, {"has_more", false},
-                       {"next_cursor", nullptr}}};
+    return Reply{
+        200, {{"object", "list"}, {"data", data}, {"has_more", false}, {"next_cursor", nullptr}}};
 }
 
 } // namespace

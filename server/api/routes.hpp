@@ -28,7 +28,8 @@ template <typename T> [[nodiscard]] Result<Reply> reply(const Result<T> &result,
 
 // A list endpoint: reads limit/starting_after, calls `fetch(PageRequest)`
 // (a Result<Page<T>>) and answers the page with a cursor from item ids.
-template <typename Fetch> [[nodiscard]] Result<Reply> list(const httplib::Request &request, Fetch fetch)
+template <typename Fetch>
+[[nodiscard]] Result<Reply> list(const httplib::Request &request, Fetch fetch)
 {
     auto page_in = page_request(request);
     if (!page_in) {

@@ -1,0 +1,260 @@
+// The store-backed commerce services against a fresh SQLite file per test:
+// catalogue, stock adjustments and alerts, orders with all-or-nothing
+// reservation, expiry, manual payments and refunds, API keys, idempotency.
+#include "core/auth/key_store.hpp"
+#include "core/catalog/catalog.hpp"
+#include "core/idempotency/key_store.hpp"
+#include "core/inventory/stock.hpp"
+#include "core/orders/order_service.hpp"
+#include "core/payments/manual_payment.hpp"
+#include "core/store/database.hpp"
+#include "core/store/migrations.hpp"
+#include "core/util/time.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <thread>
+#include <unistd.h>
+
+using namespace rcommerce;
+
+namespace {
+
+struct Shop {
+    std::filesystem::path dir;
+    std::unique_ptr<store::Database> db;
+    config::InventoryConfig inventory;
+
+    Shop()
+    {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "rc-commerce.XXXXXX").string();
+        dir = ::mkdtemp(pattern.data());
+        store::OpenOptions options;
+        options.path = dir / "shop.db";
+        options.pool_size = 4;
+        db = store::Database::open(options).value();
+        REQUIRE(store::migrate(*db).ok());
+        catalog::LocationInput wh1{std::string("WH1"), std::string("Main"), std::nullopt};
+        REQUIRE(catalog::create_location(*db, wh1).ok());
+    }
+    ~Shop()
+    {
+        db.reset();
+        std::filesystem::remove_all(dir);
+    }
+
+    void sku(const std::string &sku, int64_t stock, int64_t price = 1000)
+    {
+        catalog::ProductInput product;
+        product.title = "Product " + sku;
+        catalog::VariantInput variant;
+        variant.sku = sku;
+        variant.price = {price, *money::find_currency("EUR")};
+        product.variants.push_back(variant);
+        REQUIRE(catalog::create_product(*db, product).ok());
+        if (stock > 0) {
+            REQUIRE(adjust(sku, inventory::Reason::receive, stock).ok());
+        }
+    }
+
+    Result<std::vector<inventory::Movement>> adjust(const std::string &sku,
+                                                    inventory::Reason reason, int64_t quantity)
+    {
+        return inventory::adjust_stock(*db, inventory, {sku, "WH1", "", reason, quantity, ""});
+    }
+
+    inventory::LevelView level(const std::string &sku)
+    {
+        return inventory::get_levels(*db, inventory, sku, std::string("WH1")).value().at(0);
+    }
+
+    Result<orders::Order> order(std::vector<orders::LineInput> lines, bool reserve = true)
+    {
+        orders::OrderInput input;
+        input.currency = *money::find_currency("EUR");
+        input.lines = std::move(lines);
+        input.reserve = reserve;
+        return orders::create_order(*db, inventory, input);
+    }
+
+    int64_t count(const std::string &table)
+    {
+        auto lease = db->connection();
+        return lease->query_integer("SELECT count(*) FROM " + table).value_or(-1);
+    }
+};
+
+} // namespace
+
+TEST_CASE("an order reserves every line or nothing")
+{
+    Shop shop;
+    shop.sku("A", 3);
+    shop.sku("B", 1);
+
+    auto same_sku = shop.order({{"A", 2}, {"A", 2}});
+    REQUIRE_FALSE(same_sku.ok());
+    CHECK(same_sku.error().code == "insufficient_stock");
+    auto one_short = shop.order({{"A", 1}, {"B", 2}});
+    CHECK(one_short.error().code == "insufficient_stock");
+    CHECK(shop.level("A").reserved == 0);
+    CHECK(shop.level("B").reserved == 0);
+    CHECK(shop.count("orders") == 0);
+    CHECK(shop.count("order_lines") == 0);
+
+    auto fits = shop.order({{"A", 2}, {"B", 1}});
+    REQUIRE(fits.ok());
+    CHECK(fits->state == orders::OrderState::awaiting_payment);
+    CHECK(fits->total == 3000);
+    CHECK(shop.level("A").reserved == 2);
+}
+
+TEST_CASE("concurrent checkouts never oversell")
+{
+    Shop shop;
+    shop.sku("LAST", 10);
+    std::atomic<int> created{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+        threads.emplace_back([&] {
+            for (int j = 0; j < 4; ++j) {
+                if (shop.order({{"LAST", 1}}).ok()) {
+                    ++created;
+                }
+            }
+        });
+    }
+    for (auto &thread : threads) {
+        thread.join();
+    }
+    CHECK(created == 10);
+    CHECK(shop.level("LAST").reserved == 10);
+    CHECK(shop.level("LAST").on_hand == 10);
+}
+
+TEST_CASE("cancelling releases once, and a pending order releases nothing")
+{
+    Shop shop;
+    shop.sku("C", 5);
+    auto held = shop.order({{"C", 2}}).value();
+    auto draft = shop.order({{"C", 3}}, false).value();
+    CHECK(draft.state == orders::OrderState::pending);
+    CHECK(orders::cancel_order(*shop.db, shop.inventory, draft.id).ok());
+    CHECK(shop.level("C").reserved == 2);
+
+    CHECK(orders::cancel_order(*shop.db, shop.inventory, held.id).ok());
+    CHECK(shop.level("C").reserved == 0);
+    auto again = orders::cancel_order(*shop.db, shop.inventory, held.id);
+    CHECK(again.error().code == "invalid_transition");
+    CHECK(shop.level("C").reserved == 0);
+}
+
+TEST_CASE("paying converts reservations into a sale; refunds stop at what was captured")
+{
+    Shop shop;
+    shop.sku("P", 4, 10000);
+    auto order = shop.order({{"P", 1}}).value();
+    auto payment = payments::pay_manually(*shop.db, shop.inventory, order.id);
+    REQUIRE(payment.ok());
+    CHECK(payment->amount.amount == 10000);
+    CHECK(shop.level("P").on_hand == 3);
+    CHECK(shop.level("P").reserved == 0);
+    CHECK(orders::get_order(*shop.db, order.id)->state == orders::OrderState::paid);
+
+    auto eur = *money::find_currency("EUR");
+    CHECK(payments::refund_manually(*shop.db, order.id, {9999, eur}, "damaged").ok());
+    auto refused = payments::refund_manually(*shop.db, order.id, {500, eur}, "");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == "refund_exceeds_refundable");
+    CHECK(refused.error().why.find("0.01") != std::string::npos);
+    CHECK(orders::get_order(*shop.db, order.id)->refunded == 9999);
+}
+
+TEST_CASE("the expiry job releases overdue reservations and cancels their orders")
+{
+    Shop shop;
+    shop.sku("E", 5);
+    auto order = shop.order({{"E", 2}}).value();
+    CHECK(inventory::expire_reservations(*shop.db, shop.inventory, util::unix_now()) == 0);
+    CHECK(shop.level("E").reserved == 2);
+    int64_t later = util::unix_now() + shop.inventory.reservation_ttl_minutes * 60 + 1;
+    CHECK(inventory::expire_reservations(*shop.db, shop.inventory, later) == 1);
+    CHECK(shop.level("E").reserved == 0);
+    CHECK(orders::get_order(*shop.db, order.id)->state == orders::OrderState::cancelled);
+    CHECK(inventory::expire_reservations(*shop.db, shop.inventory, later) == 0);
+    auto pay = payments::pay_manually(*shop.db, shop.inventory, order.id);
+    CHECK(pay.error().code == "invalid_transition");
+}
+
+TEST_CASE("adjustments keep the ledger equal to on_hand and refuse going below reserved")
+{
+    Shop shop;
+    shop.sku("L", 10);
+    REQUIRE(shop.order({{"L", 6}}).ok());
+    auto lost = shop.adjust("L", inventory::Reason::lost, 5);
+    CHECK(lost.error().code == "insufficient_stock");
+    CHECK(shop.adjust("L", inventory::Reason::lost, 4).ok());
+    CHECK(shop.adjust("L", inventory::Reason::adjust, 0).error().code == "validation_failed");
+    auto lease = shop.db->connection();
+    CHECK(lease->query_integer("SELECT sum(quantity) FROM stock_movements") == 6);
+    CHECK(shop.level("L").on_hand == 6);
+}
+
+TEST_CASE("an alert is written on crossing into a worse level, not again until recovered")
+{
+    Shop shop;
+    shop.inventory.low_stock_threshold = 10;
+    shop.sku("S", 20);
+    auto alerts = [&] { return shop.count("low_stock_alerts"); };
+    CHECK(shop.adjust("S", inventory::Reason::lost, 10).ok()); // 10: low
+    CHECK(alerts() == 1);
+    CHECK(shop.adjust("S", inventory::Reason::lost, 1).ok()); // 9: still low
+    CHECK(alerts() == 1);
+    CHECK(shop.adjust("S", inventory::Reason::lost, 4).ok()); // 5: critical
+    CHECK(alerts() == 2);
+    CHECK(shop.adjust("S", inventory::Reason::found, 2).ok()); // 7: better, not ok
+    CHECK(alerts() == 2);
+    CHECK(shop.adjust("S", inventory::Reason::receive, 10).ok()); // 17: ok
+    auto lease = shop.db->connection();
+    CHECK(lease->query_integer("SELECT count(*) FROM low_stock_alerts WHERE resolved_at IS NULL") ==
+          0);
+}
+
+TEST_CASE("API keys authenticate until revoked; the store keeps only a hash")
+{
+    Shop shop;
+    auth::Scopes scopes = auth::parse_scopes("read,write").value();
+    auto created = auth::create_key(*shop.db, "ci", scopes, auth::KeyMode::test).value();
+    CHECK(created.key.rfind("rk_test_", 0) == 0);
+    auto found = auth::authenticate(*shop.db, created.key);
+    REQUIRE(found.ok());
+    CHECK(found->scopes.has(auth::Scope::write));
+    CHECK_FALSE(found->scopes.has(auth::Scope::admin));
+    std::string forged = created.key;
+    forged.back() = forged.back() == 'a' ? 'b' : 'a';
+    CHECK(auth::authenticate(*shop.db, forged).error().code == "invalid_api_key");
+    CHECK(auth::revoke_key(*shop.db, created.stored.prefix).ok());
+    CHECK(auth::authenticate(*shop.db, created.key).error().code == "invalid_api_key");
+    CHECK(auth::revoke_key(*shop.db, "nope").error().code == "api_key_not_found");
+}
+
+TEST_CASE("an idempotency key replays, refuses another request, and reports one in flight")
+{
+    Shop shop;
+    auto first = idempotency::begin(*shop.db, "k1", "abc", "fp1").value();
+    CHECK(first.outcome == idempotency::Claim::Outcome::owner);
+    CHECK(idempotency::begin(*shop.db, "k1", "abc", "fp1").error().code ==
+          "idempotency_key_in_use");
+    idempotency::finish(*shop.db, "k1", "abc", {201, "application/json", "{\"id\":1}"});
+    auto replay = idempotency::begin(*shop.db, "k1", "abc", "fp1").value();
+    CHECK(replay.outcome == idempotency::Claim::Outcome::replay);
+    CHECK(replay.response.body == "{\"id\":1}");
+    CHECK(replay.response.status == 201);
+    CHECK(idempotency::begin(*shop.db, "k1", "abc", "fp2").error().code ==
+          "idempotency_key_reused");
+    CHECK(idempotency::begin(*shop.db, "k2", "abc", "fp2")->outcome ==
+          idempotency::Claim::Outcome::owner);
+    CHECK(idempotency::purge_expired(*shop.db, util::unix_now() + 25 * 3600) == 2);
+}
