@@ -43,8 +43,6 @@ std::string to_hex(std::string_view bytes)
     return hex;
 }
 
-namespace {
-
 int hex_value(char c)
 {
     if (c >= '0' && c <= '9') {
@@ -58,8 +56,6 @@ int hex_value(char c)
     }
     return -1;
 }
-
-} // namespace
 
 std::optional<std::string> from_hex(std::string_view hex)
 {

@@ -20,6 +20,9 @@ namespace rcommerce::crypto {
 [[nodiscard]] std::string to_hex(std::string_view bytes);
 [[nodiscard]] std::optional<std::string> from_hex(std::string_view hex);
 
+// The value of one hex digit (either case), or -1.
+[[nodiscard]] int hex_value(char c);
+
 // Equality that takes the same time wherever the first difference is
 // (CRYPTO_memcmp). Different lengths compare unequal; the length itself is
 // not secret in any of our uses.

@@ -1,5 +1,7 @@
 #include "core/payments/stripe_form.hpp"
 
+#include "core/crypto/crypto.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -72,29 +74,16 @@ std::string encode_key(std::string_view key)
     return out;
 }
 
-int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 std::string decode_component(std::string_view text)
 {
     std::string out;
     for (size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '+') {
             out += ' ';
-        } else if (text[i] == '%' && i + 2 < text.size() && hex_digit(text[i + 1]) >= 0 &&
-                   hex_digit(text[i + 2]) >= 0) {
-            out += static_cast<char>(hex_digit(text[i + 1]) * 16 + hex_digit(text[i + 2]));
+        } else if (text[i] == '%' && i + 2 < text.size() && crypto::hex_value(text[i + 1]) >= 0 &&
+                   crypto::hex_value(text[i + 2]) >= 0) {
+            out += static_cast<char>(crypto::hex_value(text[i + 1]) * 16 +
+                                     crypto::hex_value(text[i + 2]));
             i += 2;
         } else {
             out += text[i];

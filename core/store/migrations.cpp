@@ -1,6 +1,6 @@
 #include "core/store/migrations.hpp"
 
-#include "core/util/digest.hpp"
+#include "core/crypto/crypto.hpp"
 #include "core/util/strings.hpp"
 #include "core/util/time.hpp"
 
@@ -19,7 +19,7 @@ std::string checksum_of(std::string_view up_sql, std::string_view down_sql)
     std::string text(up_sql);
     text += '\0';
     text += down_sql;
-    return util::sha256_hex(text);
+    return crypto::to_hex(crypto::sha256(text));
 }
 
 std::string label(int64_t version, std::string_view name)
