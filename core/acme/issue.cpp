@@ -42,6 +42,12 @@ std::string json_string(const json &object, const char *key)
     return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+bool json_true(const json &object, const char *key)
+{
+    auto it = object.find(key);
+    return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
 std::string problem_text(const json &object)
 {
     auto it = object.find("error");
@@ -223,7 +229,7 @@ Status authorize(Session &session, const json &order, const IssueRequest &reques
         }
         json authz = response->json();
         std::string domain = json_string(authz.value("identifier", json::object()), "value");
-        if (authz.value("wildcard", false)) {
+        if (json_true(authz, "wildcard")) {
             domain = "*." + domain;
         }
         if (json_string(authz, "status") == "valid") {
