@@ -296,6 +296,7 @@ Result<json> finalize(Client &client, const std::string &order_url, json order, 
         std::string s = json_string(o, "status");
         return s != "pending" && s != "processing";
     };
+    int not_ready_rounds = 0;
     for (;;) {
         auto response = post_checked(client, json_string(order, "finalize"), payload);
         if (!response) {
@@ -313,6 +314,9 @@ Result<json> finalize(Client &client, const std::string &order_url, json order, 
             if (json_string(order, "status") != "ready") {
                 break;
             }
+            // A CA that says "ready" and then "orderNotReady" again is not
+            // hammered: back off a little each round until the deadline.
+            std::this_thread::sleep_for(k_first_poll * (++not_ready_rounds));
             continue;
         }
         if (!response->ok()) {
