@@ -83,6 +83,8 @@ Status run_hook(const std::string &command, const std::vector<std::string> &args
                           std::strerror(errno));
     }
     if (pid == 0) {
+        // stdout carries the command's results; a hook's chatter goes to stderr.
+        ::dup2(2, 1);
         for (const auto &[name, value] : env) {
             ::setenv(name.c_str(), value.c_str(), 1);
         }
@@ -138,7 +140,14 @@ Status ChallengeResponder::start_listener()
         int yes = 1;
         ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
-    if (!raw->server.bind_to_port(m_settings.http_bind, m_settings.http_port)) {
+    // "::" is dual-stack on Linux, so validation over IPv6 (which Let's
+    // Encrypt prefers when a name has an AAAA record) and IPv4 both arrive;
+    // IPv4 alone where the host has IPv6 disabled.
+    bool bound = !m_settings.http_bind.empty()
+                     ? raw->server.bind_to_port(m_settings.http_bind, m_settings.http_port)
+                     : raw->server.bind_to_port("::", m_settings.http_port) ||
+                           raw->server.bind_to_port("0.0.0.0", m_settings.http_port);
+    if (!bound) {
         return make_error(ErrorKind::unavailable, "http_port_busy",
                           "listening for http-01 on port " + std::to_string(m_settings.http_port),
                           "the port is in use or needs privileges",

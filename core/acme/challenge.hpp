@@ -30,7 +30,7 @@ struct ChallengeSettings {
     ChallengeType type = ChallengeType::http_01;
     HttpMode http_mode = HttpMode::standalone;
     int http_port = 80;
-    std::string http_bind = "0.0.0.0";
+    std::string http_bind; // empty: all addresses, IPv6 and IPv4
     std::filesystem::path webroot;
     std::filesystem::path shared_dir; // <cache_dir>/http-01
     std::string dns_hook;

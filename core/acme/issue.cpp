@@ -42,6 +42,12 @@ std::string json_string(const json &object, const char *key)
     return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+bool json_true(const json &object, const char *key)
+{
+    auto it = object.find(key);
+    return it != object.end() && it->is_boolean() && it->get<bool>();
+}
+
 std::string problem_text(const json &object)
 {
     auto it = object.find("error");
@@ -223,7 +229,7 @@ Status authorize(Session &session, const json &order, const IssueRequest &reques
         }
         json authz = response->json();
         std::string domain = json_string(authz.value("identifier", json::object()), "value");
-        if (authz.value("wildcard", false)) {
+        if (json_true(authz, "wildcard")) {
             domain = "*." + domain;
         }
         if (json_string(authz, "status") == "valid") {
@@ -290,6 +296,7 @@ Result<json> finalize(Client &client, const std::string &order_url, json order, 
         std::string s = json_string(o, "status");
         return s != "pending" && s != "processing";
     };
+    int not_ready_rounds = 0;
     for (;;) {
         auto response = post_checked(client, json_string(order, "finalize"), payload);
         if (!response) {
@@ -307,6 +314,9 @@ Result<json> finalize(Client &client, const std::string &order_url, json order, 
             if (json_string(order, "status") != "ready") {
                 break;
             }
+            // A CA that says "ready" and then "orderNotReady" again is not
+            // hammered: back off a little each round until the deadline.
+            std::this_thread::sleep_for(k_first_poll * (++not_ready_rounds));
             continue;
         }
         if (!response->ok()) {

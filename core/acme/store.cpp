@@ -345,11 +345,15 @@ std::optional<StoredAccount> CertStore::load_account(const std::string &director
         return std::nullopt;
     }
     auto doc = nlohmann::json::parse(*text, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object() || !doc.contains("url") || !doc["url"].is_string() ||
-        doc.value("directory_url", "") != directory_url) {
+    auto text_of = [&doc](const char *name) {
+        auto it = doc.find(name);
+        return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    if (doc.is_discarded() || !doc.is_object() || text_of("url").empty() ||
+        text_of("directory_url") != directory_url) {
         return std::nullopt;
     }
-    return StoredAccount{doc["url"].get<std::string>(), *key};
+    return StoredAccount{text_of("url"), *key};
 }
 
 Status CertStore::save_account(const std::string &directory_url, const std::string &email,

@@ -500,3 +500,18 @@ TEST_CASE("orderNotReady at finalize is answered by polling and finalizing again
     CHECK(issued->meta.names == std::vector<std::string>{"scripted.example"});
     CHECK(fs::exists(dir.path() / "certs" / "scripted.example" / "fullchain.pem"));
 }
+
+TEST_CASE("hooks get their arguments verbatim and fail on a non-zero exit")
+{
+    TempDir dir;
+    fs::path out = dir.path() / "args";
+    std::string hook =
+        "printf '%s|' \"$RC_X\" >'" + out.string() + "'; printf '%s|' >>'" + out.string() + "'";
+    REQUIRE(run_hook(hook, {"add", "a b; $(touch x)", "'q'"}, {{"RC_X", "env"}}).ok());
+    CHECK(read_file(out).value() == "env|add|a b; $(touch x)|'q'|");
+    CHECK_FALSE(fs::exists("x"));
+    auto failed = run_hook("exit 3", {}, {});
+    REQUIRE_FALSE(failed.ok());
+    CHECK(failed.error().code == "hook_failed");
+    CHECK(failed.error().why.find("3") != std::string::npos);
+}
