@@ -328,7 +328,14 @@ void judge_csp(const HttpExchange &exchange, Judgement &out)
     if (!any_policy_has(policies, "frame-ancestors")) {
         out.findings.push_back(make_finding("csp-missing-frame-ancestors", k_name, shown));
     }
-    if (!any_policy_has(policies, "base-uri")) {
+    // An injected <base> only matters when scripts may load from relative
+    // URLs; a policy whose script sources are 'none' (directly or through
+    // default-src) already blocks every script, so base-uri adds nothing.
+    bool scripts_blocked = std::any_of(policies.begin(), policies.end(), [](const CspPolicy &p) {
+        const auto *d = csp_governing(p, "script-src");
+        return d != nullptr && d->sources.size() == 1 && util::iequals(d->sources[0], "'none'");
+    });
+    if (!any_policy_has(policies, "base-uri") && !scripts_blocked) {
         out.findings.push_back(make_finding("csp-missing-base-uri", k_name, shown));
     }
     if (style_inline && !script_inline) {

@@ -268,6 +268,13 @@ TEST_CASE("CSP rules: eval, wildcards, http:, missing directives, report-only")
     CHECK(has(missing, "csp-missing-object-src"));
     CHECK(has(missing, "csp-missing-frame-ancestors"));
     CHECK(has(missing, "csp-missing-base-uri"));
+    // With every script blocked, an injected <base> has nothing to redirect.
+    CHECK_FALSE(
+        has(judge({{"Content-Security-Policy", "default-src 'none'"}}), "csp-missing-base-uri"));
+    CHECK_FALSE(has(judge({{"Content-Security-Policy", "default-src 'self'; script-src 'none'"}}),
+                    "csp-missing-base-uri"));
+    CHECK(has(judge({{"Content-Security-Policy", "default-src 'none'; script-src 'self'"}}),
+              "csp-missing-base-uri"));
     CHECK_FALSE(has(judge({{"Content-Security-Policy", "default-src 'none'"}}),
                     "csp-missing-object-src")); // default-src is object-src's fallback
 
