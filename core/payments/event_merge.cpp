@@ -80,9 +80,9 @@ Result<GatewayPayment> merge_event(const GatewayPayment &payment, const WebhookE
         // Money moved: the amounts decide, whatever failed or canceled first.
         next.state = *from_amounts;
     } else if (event.kind == EventKind::payment_intent_canceled) {
-        next.state = PaymentState::canceled;
+        next.state = PaymentState::cancelled;
     } else if (event.kind == EventKind::payment_intent_payment_failed &&
-               payment.state != PaymentState::canceled) {
+               payment.state != PaymentState::cancelled) {
         next.state = PaymentState::failed;
     }
     return next;

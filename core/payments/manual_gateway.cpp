@@ -66,7 +66,7 @@ Result<GatewayPayment> ManualGateway::capture(const GatewayPayment &payment,
 Result<GatewayPayment> ManualGateway::cancel(const GatewayPayment &payment, const OperationKey &)
 {
     GatewayPayment next = payment;
-    if (auto status = move_to(next, PaymentState::canceled); !status) {
+    if (auto status = move_to(next, PaymentState::cancelled); !status) {
         return status.error();
     }
     next.amounts.authorized = 0;

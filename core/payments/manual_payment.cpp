@@ -1,43 +1,14 @@
 #include "core/payments/manual_payment.hpp"
+#include "core/payments/payment_rows.hpp"
 
 #include "core/inventory/stock.hpp"
 #include "core/orders/order_service.hpp"
 #include "core/store/database.hpp"
 
 namespace rcommerce::payments {
-namespace {
-
-Payment read_payment(const store::Row &row)
-{
-    Payment payment;
-    payment.id = row.integer(0);
-    payment.order_id = row.integer(1);
-    payment.gateway = row.text(2);
-    payment.state = payment_state_from_string(row.text_view(3)).value_or(PaymentState::pending);
-    payment.amount = {row.integer(4), *money::find_currency(row.text_view(5))};
-    payment.refunded = row.integer(6);
-    payment.created_at = row.text(7);
-    return payment;
-}
-
-constexpr const char *k_payment_select =
-    "SELECT p.id, p.order_id, p.gateway, p.state, p.amount, p.currency, "
-    "(SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE payment_id = p.id AND "
-    "state = 'succeeded'), p.created_at FROM payments p ";
-
-void record_event(store::Connection &c, int64_t payment_id, std::string_view type,
-                  std::optional<std::string_view> from, std::string_view to)
-{
-    std::optional<std::string> from_text;
-    if (from) {
-        from_text = std::string(*from);
-    }
-    c.execute("INSERT INTO payment_events (payment_id, type, from_state, to_state) "
-              "VALUES (?, ?, ?, ?)",
-              payment_id, type, from_text, to);
-}
-
-} // namespace
+using rows::k_payment_select;
+using rows::read_payment;
+using rows::record_event;
 
 Result<Payment> pay_manually(store::Database &db, const config::InventoryConfig &config,
                              int64_t order_id)

@@ -20,13 +20,13 @@ struct StateRow {
 const std::array<StateRow, 7> &table()
 {
     static const std::array<StateRow, 7> rows = {{
-        {P::pending, "pending", {P::authorized, P::captured, P::failed, P::canceled}},
-        {P::authorized, "authorized", {P::captured, P::canceled}},
+        {P::pending, "pending", {P::authorized, P::captured, P::failed, P::cancelled}},
+        {P::authorized, "authorized", {P::captured, P::cancelled}},
         {P::captured, "captured", {P::partially_refunded, P::refunded}},
         {P::partially_refunded, "partially_refunded", {P::partially_refunded, P::refunded}},
         {P::refunded, "refunded", {}},
-        {P::failed, "failed", {P::pending, P::authorized, P::captured, P::failed, P::canceled}},
-        {P::canceled, "canceled", {}},
+        {P::failed, "failed", {P::pending, P::authorized, P::captured, P::failed, P::cancelled}},
+        {P::cancelled, "cancelled", {}},
     }};
     return rows;
 }
@@ -37,7 +37,7 @@ const StateRow &row(PaymentState state)
 }
 
 constexpr std::array k_states = {P::pending,  P::authorized, P::captured, P::partially_refunded,
-                                 P::refunded, P::failed,     P::canceled};
+                                 P::refunded, P::failed,     P::cancelled};
 
 } // namespace
 

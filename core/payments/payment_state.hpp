@@ -5,7 +5,7 @@
 //    │  ▲  │         │            │  └──────────────────────────────▲
 //    │  │  └─────────┼────────────┘ (automatic capture)
 //    ▼  │            ▼
-//   failed ──▶ canceled ◀── (pending, authorized)
+//   failed ──▶ cancelled ◀── (pending, authorized)
 //
 // - `pending`: created at the gateway, not yet paid (Stripe:
 //   requires_payment_method / requires_confirmation / requires_action /
@@ -15,7 +15,8 @@
 // - `failed`: the last attempt was declined. Not terminal: the customer may
 //   retry with another card on the same payment (Stripe returns the intent
 //   to requires_payment_method), so failed -> pending/authorized/captured.
-// - `canceled`: abandoned before capture; terminal.
+// - `cancelled` (the schema's spelling; Stripe's status is "canceled"):
+//   abandoned before capture; terminal.
 // - `partially_refunded` / `refunded`: some / all of the captured amount
 //   returned; `refunded` is terminal.
 //
@@ -41,7 +42,7 @@ enum class PaymentState {
     partially_refunded,
     refunded,
     failed,
-    canceled,
+    cancelled,
 };
 
 [[nodiscard]] std::span<const PaymentState> all_payment_states() noexcept;
@@ -73,7 +74,7 @@ struct PaymentAmounts {
 // The state the amounts imply: refunded when everything captured was
 // returned, partially_refunded when some was, captured when anything was
 // captured, authorized when held, otherwise nullopt (the amounts alone cannot
-// tell pending from failed or canceled: those come from gateway events).
+// tell pending from failed or cancelled: those come from gateway events).
 [[nodiscard]] std::optional<PaymentState> state_from_amounts(const PaymentAmounts &amounts);
 
 // captured - refunded.
@@ -92,7 +93,7 @@ struct PaymentAmounts {
 //   events arrive out of order) -> paid;
 // - paid/fulfilled/completed + refunded (everything) -> refunded;
 // - anything else -> nullopt (no change: pending, authorized, failed and
-//   canceled leave the order awaiting payment; a partial refund is recorded
+//   cancelled leave the order awaiting payment; a partial refund is recorded
 //   on the order as its refunded amount and keeps its state).
 // Repeated events are harmless: a paid order seeing `captured` again gets
 // nullopt. Apply it until it returns nullopt: awaiting_payment + refunded

@@ -113,7 +113,7 @@ Result<GatewayPayment> payment_from_intent(const nlohmann::json &intent,
     } else if (status == "requires_capture") {
         payment.state = PaymentState::authorized;
     } else if (status == "canceled") {
-        payment.state = PaymentState::canceled;
+        payment.state = PaymentState::cancelled;
     } else if (status == "requires_payment_method" && !payment.failure_code.empty()) {
         payment.state = PaymentState::failed;
     } else if (status == "requires_payment_method" || status == "requires_confirmation" ||

@@ -15,6 +15,7 @@ void mount(httplib::Server &server, const config::Config &config, store::Databas
     mount_catalog(server, services);
     mount_inventory(server, services);
     mount_orders(server, services);
+    mount_webhooks(server, services);
 }
 
 } // namespace rcommerce::server::api

@@ -1,5 +1,7 @@
 // /api/v1/orders: create, read, list, state changes, the manual payment
 // hand-off and manual refunds.
+#include "core/payments/stripe_gateway.hpp"
+#include "core/payments/stripe_payment.hpp"
 #include "server/api/json_input.hpp"
 #include "server/api/routes.hpp"
 
@@ -55,16 +57,45 @@ Result<Reply> pay(Services &services, const httplib::Request &request)
     }
     util::FieldErrors errors;
     JsonFields fields(*body, errors);
-    fields.reject_unknown({"gateway"});
+    fields.reject_unknown({"gateway", "payment_method"});
     auto gateway = fields.string("gateway", Need::required);
-    if (gateway && *gateway != "manual") {
-        errors.add("gateway", "must be \"manual\" (card payments arrive with the payments API)");
+    auto method = fields.string("payment_method");
+    const auto &stripe = services.config.payment.stripe;
+    if (gateway && *gateway == "stripe") {
+        if (!stripe.enabled) {
+            errors.add("gateway", "\"stripe\" is not enabled ([payment.stripe] enabled)");
+        }
+        if (!method || method->empty()) {
+            errors.add("payment_method", "is required for \"stripe\" (e.g. pm_card_visa)");
+        }
+    } else if (gateway && *gateway != "manual") {
+        errors.add("gateway", "must be \"manual\" or \"stripe\"");
+    } else if (method) {
+        errors.add("payment_method", "only applies to \"stripe\"");
     }
     if (!errors.empty()) {
         return errors.error("recording a payment");
     }
-    return reply(payments::pay_manually(services.db, services.config.inventory, path_id(request)),
-                 201);
+    if (*gateway == "manual") {
+        return reply(
+            payments::pay_manually(services.db, services.config.inventory, path_id(request)), 201);
+    }
+    payments::stripe::StripeGateway card(payments::stripe::client_options(stripe));
+    auto paid =
+        payments::pay_with_stripe(services.db, services.config, card, path_id(request), *method);
+    if (!paid) {
+        return paid.error();
+    }
+    nlohmann::json out = to_json(paid->payment);
+    out["provider_reference"] = paid->intent_id;
+    if (!paid->failure_code.empty()) {
+        out["failure_code"] = paid->failure_code;
+        out["failure_message"] = paid->failure_message;
+    }
+    if (!paid->client_secret.empty()) {
+        out["client_secret"] = paid->client_secret;
+    }
+    return Reply{201, std::move(out)};
 }
 
 Result<Reply> refund(Services &services, const httplib::Request &request)

@@ -10,6 +10,7 @@ namespace rcommerce::server::api {
 void mount_catalog(httplib::Server &server, const std::shared_ptr<Services> &services);
 void mount_inventory(httplib::Server &server, const std::shared_ptr<Services> &services);
 void mount_orders(httplib::Server &server, const std::shared_ptr<Services> &services);
+void mount_webhooks(httplib::Server &server, const std::shared_ptr<Services> &services);
 
 } // namespace rcommerce::server::api
 

@@ -4,27 +4,10 @@
 # package's webhook signatures against our verifier. The npm package is
 # installed into the build folder once and reused.
 source "$(dirname "$0")/lib.sh"
-ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$(dirname "$0")/fake_stripe_lib.sh"
 TESTS_BIN="${BUILD_DIR:?}/tests/rcommerce_tests"
-NODE_DIR="$BUILD_DIR/fake_stripe"
 
-# The fake server's code plus its pinned npm dependency, cached by package.json.
-mkdir -p "$NODE_DIR"
-cp "$ROOT"/tests/fake_stripe/{server.js,sign.js} "$NODE_DIR/"
-if ! cmp -s "$ROOT/tests/fake_stripe/package.json" "$NODE_DIR/package.json" ||
-    [ ! -d "$NODE_DIR/node_modules/stripe" ]; then
-    cp "$ROOT/tests/fake_stripe/package.json" "$NODE_DIR/"
-    (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
-fi
-
-# A throwaway CA and a certificate for 127.0.0.1.
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=fake stripe test CA" \
-    -keyout "$WORK/ca.key" -out "$WORK/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
-    -keyout "$WORK/server.key" -out "$WORK/server.csr" 2>/dev/null
-printf 'subjectAltName=IP:127.0.0.1\n' >"$WORK/san.ext"
-openssl x509 -req -in "$WORK/server.csr" -CA "$WORK/ca.pem" -CAkey "$WORK/ca.key" \
-    -CAcreateserial -days 1 -extfile "$WORK/san.ext" -out "$WORK/server.pem" 2>/dev/null
+prepare_fake_stripe
 
 PORT="$(free_port)"
 KEY="sk_test_fake_$(openssl rand -hex 8)"

@@ -93,7 +93,7 @@ TEST_CASE("a decline, then success, ends captured; cancel before money is final"
     GatewayPayment canceled =
         fold(recorded("EUR", 500), {event_of(EventKind::payment_intent_canceled, "EUR"),
                                     event_of(EventKind::payment_intent_payment_failed, "EUR")});
-    CHECK(canceled.state == PaymentState::canceled);
+    CHECK(canceled.state == PaymentState::cancelled);
 }
 
 TEST_CASE("events are converted from Stripe's units and checked against the payment")

@@ -67,7 +67,7 @@ TEST_CASE("manual gateway: manual capture waits, captures part, cancels only bef
     auto cancel_after = gateway.cancel(*captured, {"ord_2", "cancel", 0});
     REQUIRE_FALSE(cancel_after);
     CHECK(cancel_after.error().code == "invalid_payment_transition");
-    CHECK(gateway.cancel(payment, {"ord_2", "cancel", 0}).value().state == PaymentState::canceled);
+    CHECK(gateway.cancel(payment, {"ord_2", "cancel", 0}).value().state == PaymentState::cancelled);
 }
 
 TEST_CASE("manual gateway refuses non-positive payments")

@@ -39,15 +39,15 @@ TEST_CASE("the payment table allows the lifecycle and refuses the rest")
     CHECK(check_transition(P::failed, P::captured)); // a retry with a good card
     CHECK(check_transition(P::failed, P::pending));
 
-    CHECK_FALSE(can_transition(P::captured, P::canceled));
+    CHECK_FALSE(can_transition(P::captured, P::cancelled));
     CHECK_FALSE(can_transition(P::refunded, P::captured));
-    CHECK_FALSE(can_transition(P::canceled, P::captured));
+    CHECK_FALSE(can_transition(P::cancelled, P::captured));
     CHECK_FALSE(can_transition(P::captured, P::failed));
     CHECK_FALSE(can_transition(P::authorized, P::refunded));
-    auto status = check_transition(P::canceled, P::captured);
+    auto status = check_transition(P::cancelled, P::captured);
     REQUIRE_FALSE(status);
     CHECK(status.error().code == "invalid_payment_transition");
-    CHECK(status.error().why.find("canceled") != std::string::npos);
+    CHECK(status.error().why.find("cancelled") != std::string::npos);
 }
 
 TEST_CASE("payment state is derived from amounts")
@@ -109,7 +109,7 @@ TEST_CASE("the order follows its payment")
     CHECK(order_state_after_payment(O::awaiting_payment, P::captured) == O::paid);
     CHECK(order_state_after_payment(O::awaiting_payment, P::authorized) == std::nullopt);
     CHECK(order_state_after_payment(O::awaiting_payment, P::failed) == std::nullopt);
-    CHECK(order_state_after_payment(O::awaiting_payment, P::canceled) == std::nullopt);
+    CHECK(order_state_after_payment(O::awaiting_payment, P::cancelled) == std::nullopt);
     CHECK(order_state_after_payment(O::paid, P::captured) == std::nullopt); // replay
     CHECK(order_state_after_payment(O::paid, P::partially_refunded) == std::nullopt);
     CHECK(order_state_after_payment(O::paid, P::refunded) == O::refunded);

@@ -228,7 +228,7 @@ TEST_CASE("payment_from_intent maps statuses and amounts")
 
     auto isk = parse(R"({"id": "pi_3", "amount": 500, "currency": "isk", "status": "canceled"})");
     CHECK(isk.value().amounts.amount == 5);
-    CHECK(isk.value().state == PaymentState::canceled);
+    CHECK(isk.value().state == PaymentState::cancelled);
 
     CHECK_FALSE(parse(R"({"id": "pi_4", "amount": 1, "currency": "eur", "status": "weird"})"));
     CHECK_FALSE(parse(R"({"amount": 1, "currency": "eur", "status": "succeeded"})"));

@@ -328,7 +328,7 @@ TEST_CASE("fake stripe: cancel before capture, and a wrong key is reported witho
     REQUIRE(payment);
     auto canceled = gateway.cancel(*payment, {"ord_can", "cancel", 0});
     REQUIRE(canceled);
-    CHECK(canceled->state == PaymentState::canceled);
+    CHECK(canceled->state == PaymentState::cancelled);
 
     ClientOptions wrong = fake_options();
     wrong.api_key = "sk_test_WRONG_SECRET_VALUE";

@@ -1,0 +1,66 @@
+// POST /api/v1/webhooks/stripe: no API key — the Stripe-Signature over the
+// raw body bytes is the authentication, so the body is handed to core
+// exactly as received (httplib keeps it unparsed).
+#include "core/payments/stripe_payment.hpp"
+#include "server/api/routes.hpp"
+
+namespace rcommerce::server::api {
+namespace {
+
+// Stripe's events are a few KiB; anything far larger is not one.
+constexpr size_t k_max_webhook_body = 1024 * 1024;
+
+void problem(httplib::Response &response, const Error &error, int status)
+{
+    response.status = status;
+    response.set_content(problem_json(error, status), "application/problem+json");
+}
+
+} // namespace
+
+void mount_webhooks(httplib::Server &server, const std::shared_ptr<Services> &services)
+{
+    server.Post("/api/v1/webhooks/stripe", [services](const httplib::Request &request,
+                                                      httplib::Response &response) {
+        const auto &config = services->config;
+        if (!config.payment.stripe.enabled) {
+            problem(response,
+                    make_error(ErrorKind::not_found, "not_found", "receiving a Stripe webhook",
+                               "[payment.stripe] is not enabled"),
+                    404);
+            return;
+        }
+        if (request.body.size() > k_max_webhook_body) {
+            problem(response,
+                    make_error(ErrorKind::validation, "body_too_large",
+                               "receiving a Stripe webhook", "the body is over 1 MiB"),
+                    413);
+            return;
+        }
+        try {
+            auto outcome = payments::apply_stripe_webhook(
+                services->db, config, request.get_header_value("Stripe-Signature"), request.body);
+            if (!outcome) {
+                // Every refusal of the delivery itself is a 400, as Stripe
+                // expects; an unknown intent is a 404 so Stripe retries.
+                int status = outcome.error().kind == ErrorKind::not_found ? 404 : 400;
+                problem(response, outcome.error(), status);
+                return;
+            }
+            nlohmann::json body = {{"received", true},
+                                   {"event", outcome->event_id},
+                                   {"type", outcome->type},
+                                   {"duplicate", outcome->duplicate},
+                                   {"applied", outcome->applied}};
+            response.status = 200;
+            response.set_content(body.dump(), "application/json");
+        } catch (const std::exception &) {
+            problem(response,
+                    make_error(ErrorKind::internal, "internal_error", "receiving a Stripe webhook",
+                               "an unexpected error occurred"),
+                    500);
+        }
+    });
+}
+
+} // namespace rcommerce::server::api
