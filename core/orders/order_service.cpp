@@ -128,6 +128,11 @@ Status insert_lines(store::Connection &c, const OrderInput &input, Order &order)
 // the caller's transaction.
 Status reserve_all(store::Connection &c, const config::InventoryConfig &config, const Order &order)
 {
+    // Checked before any stock moves: placing an order that already holds
+    // its reservations must not reserve them a second time.
+    if (auto allowed = check_transition(order.state, OrderState::awaiting_payment); !allowed) {
+        return allowed;
+    }
     std::string expires_at =
         util::format_rfc3339(util::unix_now() + config.reservation_ttl_minutes * 60);
     for (const auto &line : order.lines) {
@@ -137,7 +142,7 @@ Status reserve_all(store::Connection &c, const config::InventoryConfig &config, 
             return reserved;
         }
     }
-    return move_order(c, order.id, OrderState::pending, OrderState::awaiting_payment);
+    return move_order(c, order.id, order.state, OrderState::awaiting_payment);
 }
 
 // Runs a state change in one write transaction, rolled back on an error.
@@ -181,9 +186,19 @@ Status move_order(store::Connection &c, int64_t id, OrderState from, OrderState 
     if (!allowed) {
         return allowed;
     }
-    c.execute("UPDATE orders SET state = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-              "WHERE id = ?",
-              to_string(to), id);
+    // Compare-and-set on the state the caller read: a caller passing a stale
+    // `from` gets a conflict instead of silently skipping the table's check.
+    auto changed =
+        c.execute("UPDATE orders SET state = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                  "WHERE id = ? AND state = ?",
+                  to_string(to), id, to_string(from));
+    if (changed == 0) {
+        return make_error(ErrorKind::conflict, "invalid_transition",
+                          "changing order " + std::to_string(id) + " to " +
+                              std::string(to_string(to)),
+                          "the order is no longer " + std::string(to_string(from)),
+                          "read the order again and retry");
+    }
     return ok_status();
 }
 

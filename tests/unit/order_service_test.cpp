@@ -258,3 +258,24 @@ TEST_CASE("an idempotency key replays, refuses another request, and reports one 
           idempotency::Claim::Outcome::owner);
     CHECK(idempotency::purge_expired(*shop.db, util::unix_now() + 25 * 3600) == 2);
 }
+
+TEST_CASE("placing an order that already holds its stock reserves nothing more")
+{
+    Shop shop;
+    shop.sku("D", 5);
+    auto held = shop.order({{"D", 2}}).value();
+    CHECK(shop.level("D").reserved == 2);
+
+    auto again = orders::place_order(*shop.db, shop.inventory, held.id);
+    REQUIRE_FALSE(again.ok());
+    CHECK(again.error().code == "invalid_transition");
+    CHECK(shop.level("D").reserved == 2);
+    CHECK(shop.count("reservations") == 1);
+
+    auto draft = shop.order({{"D", 1}}, false).value();
+    REQUIRE(orders::place_order(*shop.db, shop.inventory, draft.id).ok());
+    CHECK(shop.level("D").reserved == 3);
+    CHECK(orders::place_order(*shop.db, shop.inventory, draft.id).error().code ==
+          "invalid_transition");
+    CHECK(shop.level("D").reserved == 3);
+}
