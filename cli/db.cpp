@@ -108,13 +108,46 @@ int run_status(Context &context, const std::string &format)
     return k_exit_ok;
 }
 
-int run_rollback(Context &context, int64_t steps)
+// Rows a rollback could drop with its tables: every table but the
+// migration bookkeeping, as "name (N rows)" for the message.
+std::vector<std::string> tables_with_rows(store::Database &database)
+{
+    auto lease = database.connection();
+    std::vector<std::string> names;
+    lease->query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                 "AND name != 'schema_migrations' ORDER BY name",
+                 [&](const store::Row &row) { names.push_back(row.text(0)); });
+    std::vector<std::string> out;
+    for (const auto &name : names) {
+        auto rows = lease->query_integer("SELECT count(*) FROM \"" + name + "\"").value_or(0);
+        if (rows > 0) {
+            out.push_back(name + " (" + std::to_string(rows) + " rows)");
+        }
+    }
+    return out;
+}
+
+int run_rollback(Context &context, int64_t steps, bool force)
 {
     if (steps < 1) {
         print_error("db rollback --steps", "must be at least 1, got " + std::to_string(steps));
         return k_exit_usage;
     }
     auto database = open_database(context, store::OpenMode::existing);
+    // Down scripts drop tables; on a database holding data that is data loss,
+    // so it takes an explicit --force after a backup.
+    if (auto holding = tables_with_rows(*database); !holding.empty() && !force) {
+        std::string listed;
+        for (size_t i = 0; i < holding.size() && i < 3; ++i) {
+            listed += (i == 0 ? "" : ", ") + holding[i];
+        }
+        print_error("db rollback",
+                    "the database holds data that down scripts may drop: " + listed +
+                        (holding.size() > 3 ? ", ..." : ""),
+                    "back up the file first (sqlite3 DB \".backup copy.db\"), then run again "
+                    "with --force");
+        return k_exit_failure;
+    }
     auto undone = store::rollback(*database, steps, [](const store::Migration &m) {
         std::cout << "rolled back " << label(m) << "\n" << std::flush;
     });
@@ -202,8 +235,11 @@ void add_db(CLI::App &app, Context &context)
     auto *rollback = db->add_subcommand("rollback", "Undo the latest migrations");
     auto steps = std::make_shared<int64_t>(1);
     rollback->add_option("--steps", *steps, "How many migrations to undo")->option_text("N");
-    rollback->callback([&context, steps] {
-        context.action = [&context, steps] { return run_rollback(context, *steps); };
+    auto force = std::make_shared<bool>(false);
+    rollback->add_flag("--force", *force,
+                       "Roll back even when tables hold rows (their data is lost; back up first)");
+    rollback->callback([&context, steps, force] {
+        context.action = [&context, steps, force] { return run_rollback(context, *steps, *force); };
     });
 
     auto *seed = db->add_subcommand("seed", "Fill the database with demo data");

@@ -235,4 +235,17 @@ if [ "$(id -u)" -ne 0 ]; then
     chmod 755 locked
 fi
 
+
+# --- rollback never drops data silently ----------------------------------------
+unset RCOMMERCE_TEST_EXTRA_MIGRATIONS
+use_db guarded.db
+"$RC" db migrate >/dev/null
+"$RC" db seed --demo --products 5 >/dev/null
+run "$RC" db rollback
+expect_code 1 "rollback of a database holding data needs --force"
+expect_contains "$ERR" "customers (20 rows)" "the refusal names a table holding rows"
+expect_contains "$ERR" "--force" "the refusal says how to proceed"
+expect_eq "$(sqlite3 guarded.db "SELECT count(*) FROM products")" 5 "nothing was dropped"
+run "$RC" db rollback --force
+expect_code 0 "rollback --force proceeds"
 finish
