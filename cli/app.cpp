@@ -2,6 +2,7 @@
 
 #include "cli/exit_codes.hpp"
 #include "core/log/log.hpp"
+#include "core/util/strings.hpp"
 #include "core/version.hpp"
 
 #include <csignal>
@@ -41,6 +42,39 @@ void configure_logging(Context &context)
     }
     auto level = log::parse_level(level_text).value_or(log::Level::info);
     log::setup(level, format_text == "json" ? log::Format::json : log::Format::text);
+}
+
+// For a command line that names no known subcommand, the token that is not
+// one and the nearest real name; empty when the mistake is something else.
+std::pair<std::string, std::string> unknown_command(const CLI::App &app, int argc, char **argv)
+{
+    const CLI::App *current = &app;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view token = argv[i];
+        if (token.rfind('-', 0) == 0) {
+            bool takes_value =
+                token == "--config" || token == "--log-level" || token == "--log-format";
+            i += takes_value ? 1 : 0;
+            continue;
+        }
+        auto subs = current->get_subcommands([](const CLI::App *) { return true; });
+        if (subs.empty()) {
+            return {};
+        }
+        std::vector<std::string> names;
+        const CLI::App *next = nullptr;
+        for (const CLI::App *sub : subs) {
+            names.push_back(sub->get_name());
+            if (sub->get_name() == token) {
+                next = sub;
+            }
+        }
+        if (next == nullptr) {
+            return {std::string(token), util::closest(token, names).value_or("")};
+        }
+        current = next;
+    }
+    return {};
 }
 
 } // namespace
@@ -160,6 +194,13 @@ int run(int argc, char **argv)
     } catch (const CLI::CallForVersion &e) {
         return app.exit(e);
     } catch (const CLI::ParseError &e) {
+        auto [token, nearest] = unknown_command(app, argc, argv);
+        if (!token.empty()) {
+            print_error("invalid command line", "unknown command \"" + token + "\"",
+                        nearest.empty() ? "run `rcommerce --help` for the commands"
+                                        : "did you mean \"" + nearest + "\"?");
+            return k_exit_usage;
+        }
         print_error("invalid command line", e.what(),
                     "run `rcommerce --help` or `rcommerce <command> --help`");
         return k_exit_usage;

@@ -30,6 +30,12 @@ expect_contains "$ERR" "rcommerce: error:" "usage errors use the one error forma
 
 run "$RC" frobnicate
 expect_code 2 "unknown subcommand"
+expect_contains "$ERR" 'unknown command "frobnicate"' "the unknown command is named"
+run "$RC" --log-level debug servee
+expect_code 2 "misspelt subcommand"
+expect_contains "$ERR" 'did you mean "serve"?' "the nearest command is suggested"
+run "$RC" db migrat
+expect_contains "$ERR" 'did you mean "migrate"?' "nested commands are suggested too"
 
 run "$RC" --log-level loud config init
 expect_code 2 "bad --log-level"
