@@ -445,8 +445,8 @@ TEST_CASE("cookie rules")
     CHECK_FALSE(has(judge({{"Set-Cookie", "__Host-a=1; Secure; Path=/; SameSite=Lax"}}),
                     "cookie-prefix-violation"));
 
-    auto finding =
-        find(judge({{"Set-Cookie", "session=s3cr3t; HttpOnly"}}), "cookie-session-no-secure");
+    auto session = judge({{"Set-Cookie", "session=s3cr3t; HttpOnly"}});
+    auto finding = find(session, "cookie-session-no-secure");
     REQUIRE(finding != nullptr);
     CHECK(finding->value.find("s3cr3t") == std::string::npos); // values are redacted
 
