@@ -304,6 +304,27 @@ Result<Variant> get_variant(store::Database &db, int64_t id)
     return *variant;
 }
 
+// The unit cost is stored as an amount in the price's currency, so a change
+// of currency without a new cost would silently relabel the old one.
+static std::optional<std::pair<std::string, std::string>>
+currency_mismatch(const Variant &variant, const money::Money &price,
+                  const std::optional<money::Money> &unit_cost)
+{
+    if (unit_cost && !(unit_cost->currency == price.currency)) {
+        return std::pair<std::string, std::string>("unit_cost.currency",
+                                                   "must be the price's currency (" +
+                                                       std::string(price.currency.code()) + ")");
+    }
+    if (!unit_cost && !(price.currency == variant.price.currency)) {
+        return std::pair<std::string, std::string>("unit_cost",
+                                                   "the price's currency changes from " +
+                                                       std::string(variant.price.currency.code()) +
+                                                       " to " + std::string(price.currency.code()) +
+                                                       "; send unit_cost in the new currency too");
+    }
+    return std::nullopt;
+}
+
 Result<Variant> update_variant(store::Database &db, int64_t id, const VariantChanges &changes)
 {
     util::FieldErrors errors;
@@ -314,7 +335,7 @@ Result<Variant> update_variant(store::Database &db, int64_t id, const VariantCha
         check_amount(errors, "price.amount", changes.price->amount);
     }
     if (changes.unit_cost) {
-        check_amount(errors, "unit_cost", *changes.unit_cost);
+        check_amount(errors, "unit_cost", changes.unit_cost->amount);
     }
     if (changes.low_stock_threshold) {
         check_threshold(errors, "low_stock_threshold", *changes.low_stock_threshold);
@@ -331,11 +352,16 @@ Result<Variant> update_variant(store::Database &db, int64_t id, const VariantCha
                 return not_found("variant", id);
             }
             auto price = changes.price.value_or(variant->price);
+            if (auto mismatch = currency_mismatch(*variant, price, changes.unit_cost)) {
+                util::FieldErrors currency_errors;
+                currency_errors.add(mismatch->first, mismatch->second);
+                return currency_errors.error("updating variant " + std::to_string(id));
+            }
             c.execute("UPDATE variants SET title = ?, price_amount = ?, currency = ?, "
                       "unit_cost_amount = ?, allow_backorder = ?, low_stock_threshold = ?, "
                       "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
                       changes.title.value_or(variant->title), price.amount, price.currency.code(),
-                      changes.unit_cost.value_or(variant->unit_cost),
+                      changes.unit_cost ? changes.unit_cost->amount : variant->unit_cost,
                       changes.allow_backorder.value_or(variant->allow_backorder),
                       changes.low_stock_threshold.value_or(variant->low_stock_threshold), id);
             return *load_variant(c, "id = ?", id);

@@ -74,7 +74,9 @@ struct ProductChanges {
 struct VariantChanges {
     std::optional<std::string> title;
     std::optional<money::Money> price;
-    std::optional<int64_t> unit_cost;
+    // Must be in the variant's (new) price currency; a price in another
+    // currency needs a unit_cost in that currency in the same change.
+    std::optional<money::Money> unit_cost;
     std::optional<bool> allow_backorder;
     std::optional<std::optional<int64_t>> low_stock_threshold; // set to a value or to none
 };

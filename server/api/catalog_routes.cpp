@@ -115,9 +115,7 @@ Result<Reply> update_variant(Services &services, const httplib::Request &request
     catalog::VariantChanges changes;
     changes.title = fields.string("title");
     changes.price = fields.money("price");
-    if (auto cost = fields.money("unit_cost")) {
-        changes.unit_cost = cost->amount;
-    }
+    changes.unit_cost = fields.money("unit_cost");
     changes.allow_backorder = fields.boolean("allow_backorder");
     changes.low_stock_threshold = fields.nullable_integer("low_stock_threshold");
     if (!errors.empty()) {

@@ -279,3 +279,35 @@ TEST_CASE("placing an order that already holds its stock reserves nothing more")
           "invalid_transition");
     CHECK(shop.level("D").reserved == 3);
 }
+
+TEST_CASE("a variant's price cannot change currency without a unit cost in that currency")
+{
+    Shop shop;
+    shop.sku("CUR", 0);
+    catalog::Variant variant;
+    {
+        auto lease = shop.db->connection();
+        variant = catalog::find_variant_by_sku(*lease, "CUR").value();
+    }
+    auto usd = *money::find_currency("USD");
+
+    catalog::VariantChanges relabel;
+    relabel.price = money::Money{500, usd};
+    auto refused = catalog::update_variant(*shop.db, variant.id, relabel);
+    REQUIRE_FALSE(refused.ok());
+    REQUIRE(refused.error().fields.size() == 1);
+    CHECK(refused.error().fields[0].field == "unit_cost");
+
+    catalog::VariantChanges wrong_cost = relabel;
+    wrong_cost.unit_cost = money::Money{300, *money::find_currency("EUR")};
+    auto mismatch = catalog::update_variant(*shop.db, variant.id, wrong_cost);
+    REQUIRE_FALSE(mismatch.ok());
+    CHECK(mismatch.error().fields[0].field == "unit_cost.currency");
+
+    catalog::VariantChanges both = relabel;
+    both.unit_cost = money::Money{300, usd};
+    auto changed = catalog::update_variant(*shop.db, variant.id, both);
+    REQUIRE(changed.ok());
+    CHECK(changed->price.currency == usd);
+    CHECK(changed->unit_cost == 300);
+}
