@@ -8,8 +8,11 @@
 #include "core/util/strings.hpp"
 #include "core/version.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <unistd.h>
 
 namespace rcommerce::cli {
 
@@ -63,6 +66,10 @@ Result<audit::AuditOptions> build_options(const CheckHeadersArgs &args)
     options.fetch.timeout =
         std::chrono::milliseconds(static_cast<int64_t>(args.timeout_seconds * 1000));
     options.fetch.insecure = args.insecure;
+    if (!args.ca_file.empty() && ::access(args.ca_file.c_str(), R_OK) != 0) {
+        return usage("--ca-file " + args.ca_file,
+                     "cannot be read: " + std::string(strerror(errno)));
+    }
     options.fetch.ca_file = args.ca_file;
     options.fetch.probe_origin = "https://check-headers-probe.invalid";
     options.fetch.user_agent = std::string("rcommerce-check-headers/") + k_version;

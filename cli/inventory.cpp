@@ -128,6 +128,10 @@ int run_report(const ReportArgs &args, Context &context)
         print_error(as_usage(schema.error()));
         return k_exit_usage;
     }
+    if (auto filters = inventory::check_filters(**database, *options); !filters) {
+        print_error(filters.error());
+        return k_exit_usage;
+    }
 
     format::Output out(STDOUT_FILENO);
     auto writer = format::make_writer(*format::parse_format(args.format), out);

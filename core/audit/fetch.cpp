@@ -395,6 +395,14 @@ Result<ResolveOverride> parse_resolve(std::string_view text)
     if (out.host.empty() || !port || *port < 1 || *port > 65535 || out.address.empty()) {
         return bad;
     }
+    // Like curl, ADDRESS is a literal: a name here would be looked up, which
+    // is what --resolve exists to avoid.
+    unsigned char buffer[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, out.address.c_str(), buffer) != 1 &&
+        inet_pton(AF_INET6, out.address.c_str(), buffer) != 1) {
+        bad.why = "ADDRESS \"" + out.address + "\" is not an IPv4 or IPv6 address";
+        return bad;
+    }
     out.port = static_cast<uint16_t>(*port);
     return out;
 }

@@ -140,6 +140,19 @@ std::string day_bound(int64_t unix_seconds)
 
 } // namespace
 
+Status check_filters(store::Database &database, const ReportOptions &options)
+{
+    auto lease = database.connection();
+    for (const auto &code : options.locations) {
+        if (!lease->query_integer("SELECT id FROM locations WHERE code = ?", code)) {
+            return make_error(ErrorKind::validation, "unknown_location",
+                              "inventory report --location " + code, "no location has this code",
+                              "list the codes with `rcommerce inventory report --kind stock`");
+        }
+    }
+    return ok_status();
+}
+
 Status validate(const ReportOptions &options)
 {
     auto kind = options.kind;

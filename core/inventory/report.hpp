@@ -97,6 +97,11 @@ struct ReportSummary {
 // code "invalid_report_option", naming the option.
 [[nodiscard]] Status validate(const ReportOptions &options);
 
+// Checks the filters that name rows against the database: an unknown
+// --location is a validation error, so a typo in a cron job does not print
+// an empty report that reads as "nothing is low".
+[[nodiscard]] Status check_filters(store::Database &database, const ReportOptions &options);
+
 // Runs the report on `database` (open it read-only) and streams it to
 // `writer`. Call store::check_current first: this assumes the schema.
 // Database failures propagate as store::DatabaseError; a money overflow in a

@@ -65,6 +65,12 @@ expect_code 0 "--urls-file"
 expect_contains "$OUT" '"id": "cache-control-authenticated-cacheable"' "--header marks auth"
 run "$RC" check-headers --header 'no colon' "$POOR"
 expect_code 2 "--header without a colon"
+run "$RC" check-headers --ca-file "$WORK/missing-ca.pem" "$POOR"
+expect_code 2 "an unreadable --ca-file is a usage error, not an unreachable URL"
+expect_contains "$ERR" "missing-ca.pem" "the unreadable CA file is named"
+run "$RC" check-headers --resolve "localhost:443:notanip" "$POOR"
+expect_code 2 "--resolve with a name as ADDRESS is a usage error"
+expect_contains "$ERR" "not an IPv4 or IPv6 address" "--resolve says what ADDRESS must be"
 
 # --expect policy
 cat >"$WORK/expect.toml" <<'TOML'

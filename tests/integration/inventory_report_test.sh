@@ -131,6 +131,10 @@ expect_eq "$(csv_field 0 level)" "out" \
     "low-stock lists out first"
 run report --kind stock --sort time
 expect_code 2 "--sort time does not apply to stock"
+run report --fail-if-low --location nowhere
+expect_code 2 "an unknown --location is a usage error, not an empty report"
+expect_contains "$ERR" "--location nowhere" "the unknown location is named"
+expect_eq "$OUT" "" "nothing is printed for an unknown location"
 
 # Table output is for people: aligned, control characters escaped.
 run report
