@@ -72,8 +72,14 @@ int run_revoke(Context &context, const std::string &which)
         print_error(revoked.error());
         return exit_code_for(revoked.error());
     }
-    std::cout << "revoked API key " << revoked->id << " (" << revoked->prefix << ") at "
-              << revoked->revoked_at.value_or("") << "\n";
+    const auto &key = revoked->stored;
+    if (revoked->was_already_revoked) {
+        std::cout << "API key " << key.id << " (" << key.prefix << ") was already revoked at "
+                  << key.revoked_at.value_or("") << "; nothing changed\n";
+    } else {
+        std::cout << "revoked API key " << key.id << " (" << key.prefix << ") at "
+                  << key.revoked_at.value_or("") << "\n";
+    }
     return k_exit_ok;
 }
 

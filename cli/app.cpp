@@ -113,8 +113,13 @@ std::string Context::config_source()
 void print_error(const Error &error)
 {
     print_error(error.what, error.why, error.hint);
+    // A validation error's `why` usually lists its fields already; a field
+    // is printed on its own line only when it would otherwise be lost.
     for (const auto &field : error.fields) {
-        std::cerr << "  " << field.field << ": " << field.message << "\n";
+        std::string line = field.field + ": " + field.message;
+        if (error.why.find(line) == std::string::npos) {
+            std::cerr << "  " << line << "\n";
+        }
     }
 }
 

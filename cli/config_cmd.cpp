@@ -1,6 +1,7 @@
 #include "cli/app.hpp"
 #include "cli/exit_codes.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 namespace rcommerce::cli {
@@ -16,6 +17,12 @@ int run_check(Context &context)
     }
     auto loaded = config::load(*located, env);
     std::string source = loaded.file ? loaded.file->string() : "built-in defaults";
+    bool overridden = std::any_of(env.begin(), env.end(), [](const auto &entry) {
+        return entry.first != "RCOMMERCE_CONFIG";
+    });
+    if (overridden) {
+        source += " with RCOMMERCE_* environment overrides";
+    }
     if (loaded.problems.empty()) {
         std::cout << source << ": configuration is valid\n";
         return k_exit_ok;

@@ -36,7 +36,11 @@ std::string migration_problem(store::Database &database)
 
 Status run_serve(const config::Config &config, Migrations migrations)
 {
-    auto opened = store::Database::open(config.database, store::OpenMode::create);
+    // Without --migrate a missing file is refused before anything is
+    // created, so a mistyped database.url leaves no empty file behind.
+    auto opened = store::Database::open(config.database, migrations == Migrations::apply_pending
+                                                             ? store::OpenMode::create
+                                                             : store::OpenMode::existing);
     if (!opened) {
         return opened.error();
     }

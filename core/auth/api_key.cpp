@@ -91,26 +91,39 @@ std::string Scopes::to_string() const
 Result<Scopes> parse_scopes(std::string_view text)
 {
     Scopes scopes;
-    for (const auto &raw : util::split_list(text)) {
-        std::string_view item = util::trim(raw);
+    // Split by hand: split_list drops empty items, and "read,,write" is
+    // more likely a deleted scope than a style choice.
+    std::string_view rest = text;
+    bool more = !util::trim(text).empty();
+    while (more) {
+        auto comma = rest.find(',');
+        std::string_view item = util::trim(rest.substr(0, comma));
+        if (item.empty()) {
+            Error error = make_error(ErrorKind::validation, "invalid_scope", "reading scopes",
+                                     "an empty scope in \"" + std::string(text) + "\"",
+                                     "separate scopes with single commas: read,write");
+            return error;
+        }
         if (item == "read") {
             scopes.add(Scope::read);
         } else if (item == "write") {
             scopes.add(Scope::write);
         } else if (item == "admin") {
             scopes.add(Scope::admin);
-        } else if (!item.empty()) {
+        } else {
             Error error = make_error(ErrorKind::validation, "invalid_scope", "reading scopes",
                                      "unknown scope \"" + std::string(item) + "\"",
                                      "scopes are read, write, admin");
-            error.fields.push_back({"scopes", error.why});
             return error;
+        }
+        more = comma != std::string_view::npos;
+        if (more) {
+            rest.remove_prefix(comma + 1);
         }
     }
     if (scopes.empty()) {
         Error error = make_error(ErrorKind::validation, "invalid_scope", "reading scopes",
                                  "no scope given", "scopes are read, write, admin");
-        error.fields.push_back({"scopes", error.why});
         return error;
     }
     return scopes;

@@ -77,23 +77,30 @@ std::vector<StoredKey> list_keys(store::Database &db)
     return keys;
 }
 
-Result<StoredKey> revoke_key(store::Database &db, std::string_view id_or_prefix)
+Result<RevokedKey> revoke_key(store::Database &db, std::string_view id_or_prefix)
 {
     auto id = util::parse_int64(id_or_prefix);
-    return db.write([&](store::Connection &c) -> Result<StoredKey> {
-        c.execute("UPDATE api_keys SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-                  "WHERE (id = ? OR prefix = ?) AND revoked_at IS NULL",
-                  id.value_or(-1), id_or_prefix);
-        std::optional<StoredKey> key;
-        c.query(
-            std::string(k_key_select) + "WHERE id = ? OR prefix = ?",
-            [&](const store::Row &row) { key = read_key(row); }, id.value_or(-1), id_or_prefix);
-        if (!key) {
+    return db.write([&](store::Connection &c) -> Result<RevokedKey> {
+        auto find = [&] {
+            std::optional<StoredKey> key;
+            c.query(
+                std::string(k_key_select) + "WHERE id = ? OR prefix = ?",
+                [&](const store::Row &row) { key = read_key(row); }, id.value_or(-1), id_or_prefix);
+            return key;
+        };
+        auto before = find();
+        if (!before) {
             return make_error(ErrorKind::not_found, "api_key_not_found", "revoking an API key",
                               "no key has id or prefix " + std::string(id_or_prefix),
                               "see `rcommerce apikey list`");
         }
-        return *key;
+        if (before->revoked_at) {
+            return RevokedKey{*before, true};
+        }
+        c.execute("UPDATE api_keys SET revoked_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                  "WHERE id = ?",
+                  before->id);
+        return RevokedKey{*find(), false};
     });
 }
 

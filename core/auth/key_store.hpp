@@ -36,9 +36,14 @@ struct CreatedKey {
                                             const Scopes &scopes, KeyMode mode);
 [[nodiscard]] std::vector<StoredKey> list_keys(store::Database &db);
 
+struct RevokedKey {
+    StoredKey stored;
+    bool was_already_revoked = false; // revoked_at is the earlier revocation
+};
+
 // Revokes by numeric id or by prefix. api_key_not_found when neither
-// matches; revoking twice is harmless (the first time is kept).
-[[nodiscard]] Result<StoredKey> revoke_key(store::Database &db, std::string_view id_or_prefix);
+// matches; revoking twice is harmless (the first time is kept and reported).
+[[nodiscard]] Result<RevokedKey> revoke_key(store::Database &db, std::string_view id_or_prefix);
 
 // The key a request presented, if it is ours, unrevoked and its hash matches
 // (compared in constant time). Every failure is the same unauthorized error

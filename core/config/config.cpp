@@ -1,6 +1,9 @@
 #include "core/config/config.hpp"
 
+#include "core/acme/names.hpp"
 #include "core/util/strings.hpp"
+
+#include <arpa/inet.h>
 
 #include <toml++/toml.h>
 
@@ -657,6 +660,16 @@ const std::vector<std::string_view> &known_groups()
     return names;
 }
 
+bool valid_listen_host(const std::string &host)
+{
+    unsigned char buffer[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, host.c_str(), buffer) == 1 ||
+        inet_pton(AF_INET6, host.c_str(), buffer) == 1) {
+        return true;
+    }
+    return !host.empty() && acme::to_a_label(host).ok() && !acme::is_wildcard(host);
+}
+
 std::vector<Problem> validate_with(const Config &c, const Origins &origins)
 {
     std::vector<Problem> out;
@@ -722,6 +735,31 @@ std::vector<Problem> validate_with(const Config &c, const Origins &origins)
     }
     if (!le.eab_kid.empty() && le.eab_hmac_key.empty()) {
         add("tls.lets_encrypt.eab_kid", "tls.lets_encrypt.eab_kid is set without eab_hmac_key");
+    }
+    // Names are checked the way ACME and SNI will see them, so a scheme, a
+    // port or a path pasted into the list is caught here, not at the first
+    // redirect or order.
+    auto check_names = [&](const char *key, const std::vector<std::string> &names) {
+        for (const auto &name : names) {
+            if (auto a_label = acme::to_a_label(name); !a_label) {
+                add(key,
+                    std::string(key) + " entry \"" + name +
+                        "\" is not a host name: " + a_label.error().why,
+                    "list bare names such as \"shop.example.com\", without scheme, port or path");
+            }
+        }
+    };
+    check_names("server.domains", c.server.domains);
+    check_names("tls.lets_encrypt.domains", le.domains);
+    if (!valid_listen_host(c.server.host)) {
+        add("server.host",
+            "server.host \"" + c.server.host + "\" is not an IP address or host name",
+            "use 0.0.0.0 (all IPv4), :: (all IPv6), 127.0.0.1 or a local host name");
+    }
+    if (!valid_listen_host(c.server.admin_host)) {
+        add("server.admin_host",
+            "server.admin_host \"" + c.server.admin_host + "\" is not an IP address or host name",
+            "use 127.0.0.1 to keep metrics off the network");
     }
     if (c.server.http_port != 0 && c.server.http_port == c.server.port) {
         add("server.http_port",
@@ -851,6 +889,12 @@ Result<std::optional<std::filesystem::path>> locate(const std::optional<std::str
     auto must_exist = [](const std::string &path,
                          std::string origin) -> Result<std::optional<fs::path>> {
         std::error_code ec;
+        if (fs::is_directory(path, ec)) {
+            return make_error(
+                ErrorKind::validation, "config_not_found", "reading configuration " + path,
+                "it is a directory, not a file (named by " + origin + ")",
+                "name the TOML file itself, e.g. " + (fs::path(path) / "rcommerce.toml").string());
+        }
         if (!fs::is_regular_file(path, ec)) {
             return make_error(ErrorKind::validation, "config_not_found",
                               "reading configuration " + path,
@@ -939,7 +983,9 @@ std::string example_toml()
 {
     return "# rcommerce configuration. Every key is shown at its default.\n"
            "# Any key can be overridden by RCOMMERCE_<SECTION>_<KEY>, e.g. "
-           "RCOMMERCE_DATABASE_URL.\n"
+           "RCOMMERCE_DATABASE_URL;\n"
+           "# a list key takes comma-separated items "
+           "(RCOMMERCE_SERVER_DOMAINS=a.example,b.example).\n"
            "# Keep secrets (API keys, webhook secrets) in the environment, not here.\n\n" +
            render(Config{}, true);
 }

@@ -436,7 +436,8 @@ std::optional<Error> check_path(const OpenOptions &options)
     }
     if (!exists && options.mode != OpenMode::create) {
         return open_error(path, "the file does not exist",
-                          "run `rcommerce db migrate` to create it, or check database.url");
+                          "run `rcommerce db migrate` (or `rcommerce serve --migrate`) to create "
+                          "it, or check database.url");
     }
     auto folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
     if (!exists && !std::filesystem::is_directory(folder, ec)) {

@@ -105,6 +105,47 @@ if command -v fish >/dev/null; then
     expect_code 0 "fish completion parses"
 fi
 
+# Host names are checked as ACME and SNI will see them.
+cat >hosts.toml <<'TOML'
+[server]
+host = "0.0.0.0:8443"
+domains = ["https://shop.example.com", "shop.example.com", "bad name.example"]
+[tls.lets_encrypt]
+domains = ["shop.example.com/path"]
+TOML
+run "$RC" config check --config hosts.toml
+expect_code 2 "bad host and domains are configuration errors"
+expect_contains "$ERR" 'server.host "0.0.0.0:8443" is not an IP address' "a host with a port is named"
+expect_contains "$ERR" 'entry "https://shop.example.com" is not a host name' "a URL in domains is named"
+expect_contains "$ERR" 'entry "bad name.example"' "a name with a space is named"
+expect_contains "$ERR" 'entry "shop.example.com/path"' "a path in lets_encrypt.domains is named"
+expect_not_contains "$ERR" 'entry "shop.example.com" ' "a good name passes"
+printf '[server]\nhost = "::"\ndomains = ["bücher.example", "*.shop.example.com"]\n' >hosts-ok.toml
+run "$RC" config check --config hosts-ok.toml
+expect_code 0 "IPv6 any-address, an IDN and a wildcard are accepted"
+
+# A folder given as --config is named as such.
+mkdir -p confdir
+run "$RC" config check --config confdir
+expect_code 2 "--config DIR is a usage error"
+expect_contains "$ERR" "is a directory, not a file" "the folder is named as a folder"
+
+# Problems from the environment alone are not blamed on the defaults.
+run env RCOMMERCE_SERVER_PORT=99999 "$RC" config check
+expect_code 2 "a bad environment override"
+expect_contains "$ERR" "RCOMMERCE_SERVER_PORT" "the variable is named"
+expect_contains "$ERR" "environment overrides" "the heading mentions the environment"
+run env RCOMMERCE_SERVER_DOMAINS=" a.example , b.example" "$RC" config show
+expect_contains "$OUT" 'domains = ["a.example", "b.example"]' "list variables are comma-separated"
+
+# serve without --migrate refuses a missing database without creating it.
+printf '[database]\nurl = "sqlite://%s/missing.db"\n' "$WORK" >missing-db.toml
+run "$RC" --config missing-db.toml serve
+expect_code 2 "serve refuses a missing database"
+expect_contains "$ERR" "does not exist" "the missing file is named"
+expect_contains "$ERR" "serve --migrate" "the hint names --migrate"
+[ ! -e "$WORK/missing.db" ] && pass || fail "serve created an empty database file"
+
 # JSON logs are one object per line.
 run "$RC" --log-format json --log-level debug config check --config good.toml
 expect_code 0 "json log format accepted"

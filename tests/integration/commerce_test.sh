@@ -40,8 +40,17 @@ expect_not_contains "$OUT" "${ADMIN##*_}" "list never shows a secret"
 DOOMED_PREFIX="${DOOMED%_*}"
 run "$RC" apikey revoke "$DOOMED_PREFIX"
 expect_code 0 "apikey revoke"
+run "$RC" apikey revoke "$DOOMED_PREFIX"
+expect_code 0 "revoking a revoked key is harmless"
+expect_contains "$OUT" "was already revoked" "a second revoke says nothing changed"
 run "$RC" apikey revoke no_such_key
 expect_code 1 "revoking an unknown key"
+run "$RC" apikey create --name typo --scopes 'read,,write'
+expect_code 2 "an empty scope item is refused"
+expect_contains "$ERR" 'an empty scope in "read,,write"' "the empty item is named"
+run "$RC" apikey create --name ""
+expect_code 2 "an empty name is refused"
+expect_eq "$(grep -c 'must be 1 to 200' <<<"$ERR")" 1 "the field error is printed once"
 
 start_server rc.toml serve.log
 CA="$WORK/data/dev-cert.pem"

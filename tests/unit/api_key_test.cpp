@@ -75,4 +75,8 @@ TEST_CASE("scopes parse from a list and name an unknown one")
     CHECK(parse_scopes("").error().code == "invalid_scope");
     CHECK_FALSE(parse_scopes(",,"));
     CHECK_FALSE(parse_scopes("READ"));
+    // An empty item is a mistake, not a separator style.
+    CHECK(parse_scopes("read,,write").error().why.find("empty scope") != std::string::npos);
+    CHECK_FALSE(parse_scopes("read,"));
+    CHECK_FALSE(parse_scopes(",read"));
 }
