@@ -133,13 +133,49 @@ bool request_in_flight(const std::string &address, int port)
     return g_peers_in_flight.count({address, port}) != 0;
 }
 
+// The stable `code` of a problem the HTTP layer answers by itself, so a
+// client can branch on every error body the same way it does on the API's.
+std::string_view problem_code(int status)
+{
+    switch (status) {
+    case 400:
+        return "bad_request";
+    case 401:
+        return "unauthorized";
+    case 403:
+        return "forbidden";
+    case 404:
+        return "not_found";
+    case 405:
+        return "method_not_allowed";
+    case 408:
+        return "request_timeout";
+    case 413:
+        return "body_too_large";
+    case 414:
+        return "uri_too_long";
+    case 416:
+        return "range_not_satisfiable";
+    case 421:
+        return "misdirected_request";
+    case 431:
+        return "headers_too_large";
+    case 503:
+        return "unavailable";
+    default:
+        return status < 500 ? "client_error" : "internal";
+    }
+}
+
 void set_problem(httplib::Response &res, int status, std::string_view detail)
 {
     res.status = status;
-    nlohmann::json body = {{"type", "about:blank"},
+    std::string code(problem_code(status));
+    nlohmann::json body = {{"type", "urn:rcommerce:problem:" + code},
                            {"title", reason_phrase(status)},
                            {"status", status},
-                           {"detail", detail}};
+                           {"detail", detail},
+                           {"code", code}};
     res.set_content(body.dump(), "application/problem+json");
 }
 

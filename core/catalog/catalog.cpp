@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <set>
 
 namespace rcommerce::catalog {
 namespace {
@@ -92,6 +93,35 @@ Result<T> write_unique(store::Database &db, std::string_view code, std::string_v
         }
         return make_error(ErrorKind::conflict, std::string(code), "saving", std::string(why));
     }
+}
+
+// write_unique for inserting variants: the conflict names the taken SKU and
+// the variant and product that hold it, so the client knows what to change.
+template <typename T, typename F>
+Result<T> write_variants(store::Database &db, const std::vector<std::string> &skus, F work)
+{
+    auto written = write_unique<T>(db, "sku_taken", "a SKU in the request is already taken", work);
+    if (written || written.error().code != "sku_taken") {
+        return written;
+    }
+    auto lease = db.connection();
+    for (const auto &sku : skus) {
+        std::optional<std::pair<int64_t, int64_t>> holder;
+        lease->query(
+            "SELECT id, product_id FROM variants WHERE sku = ?",
+            [&](const store::Row &row) {
+                holder = {row.integer(0), row.integer(1)};
+            },
+            sku);
+        if (holder) {
+            return make_error(ErrorKind::conflict, "sku_taken", "saving SKU " + sku,
+                              "variant " + std::to_string(holder->first) + " of product " +
+                                  std::to_string(holder->second) + " already has this SKU",
+                              "SKUs are unique across the catalogue: choose another, or "
+                              "update that variant instead");
+        }
+    }
+    return written;
 }
 
 Variant read_variant(const store::Row &row)
@@ -191,29 +221,48 @@ void check_email(util::FieldErrors &errors, std::string_view email)
 
 } // namespace
 
-Result<Product> create_product(store::Database &db, const ProductInput &input)
+void check_product_input(const ProductInput &input, util::FieldErrors &errors)
 {
-    util::FieldErrors errors;
     check_text(errors, "title", input.title, 1, 500);
     check_text(errors, "description", input.description, 0, 10000);
     check_status(errors, input.status);
+    std::set<std::string> skus;
     for (size_t i = 0; i < input.variants.size(); ++i) {
-        check_variant(errors, "variants[" + std::to_string(i) + "].", input.variants[i]);
+        std::string prefix = "variants[" + std::to_string(i) + "].";
+        check_variant(errors, prefix, input.variants[i]);
+        if (!input.variants[i].sku.empty() && !skus.insert(input.variants[i].sku).second) {
+            errors.add(prefix + "sku", "repeats SKU \"" + input.variants[i].sku +
+                                           "\" of an earlier variant in this request");
+        }
     }
+}
+
+void check_variant_input(const VariantInput &input, util::FieldErrors &errors,
+                         const std::string &prefix)
+{
+    check_variant(errors, prefix, input);
+}
+
+Result<Product> create_product(store::Database &db, const ProductInput &input)
+{
+    util::FieldErrors errors;
+    check_product_input(input, errors);
     if (!errors.empty()) {
         return errors.error("creating a product");
     }
-
-    return write_unique<Product>(
-        db, "sku_taken", "a SKU of this product already exists", [&](store::Connection &c) {
-            c.execute("INSERT INTO products (title, description, status) VALUES (?, ?, ?)",
-                      input.title, input.description, input.status);
-            int64_t id = c.last_insert_id();
-            for (const auto &variant : input.variants) {
-                insert_variant(c, id, variant);
-            }
-            return *load_product(c, id);
-        });
+    std::vector<std::string> skus;
+    for (const auto &variant : input.variants) {
+        skus.push_back(variant.sku);
+    }
+    return write_variants<Product>(db, skus, [&](store::Connection &c) {
+        c.execute("INSERT INTO products (title, description, status) VALUES (?, ?, ?)", input.title,
+                  input.description, input.status);
+        int64_t id = c.last_insert_id();
+        for (const auto &variant : input.variants) {
+            insert_variant(c, id, variant);
+        }
+        return *load_product(c, id);
+    });
 }
 
 Result<Product> get_product(store::Database &db, int64_t id)
@@ -284,14 +333,13 @@ Result<Variant> add_variant(store::Database &db, int64_t product_id, const Varia
     if (!errors.empty()) {
         return errors.error("adding a variant");
     }
-    return write_unique<Variant>(db, "sku_taken", "SKU " + input.sku + " already exists",
-                                 [&](store::Connection &c) -> Result<Variant> {
-                                     if (!load_product(c, product_id)) {
-                                         return not_found("product", product_id);
-                                     }
-                                     int64_t id = insert_variant(c, product_id, input);
-                                     return *load_variant(c, "id = ?", id);
-                                 });
+    return write_variants<Variant>(db, {input.sku}, [&](store::Connection &c) -> Result<Variant> {
+        if (!load_product(c, product_id)) {
+            return not_found("product", product_id);
+        }
+        int64_t id = insert_variant(c, product_id, input);
+        return *load_variant(c, "id = ?", id);
+    });
 }
 
 Result<Variant> get_variant(store::Database &db, int64_t id)

@@ -11,6 +11,7 @@
 #include "core/money/money.hpp"
 #include "core/util/page.hpp"
 #include "core/util/result.hpp"
+#include "core/util/validation.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -111,6 +112,12 @@ struct LocationInput {
 // Products (with variants). The variants of a new product are created in
 // the same transaction; a product may have none yet.
 [[nodiscard]] Result<Product> create_product(store::Database &db, const ProductInput &input);
+// The checks create_product runs, for a caller that has its own shape
+// errors and wants every problem reported in one answer. A field that
+// already has an error in `errors` keeps its first message.
+void check_product_input(const ProductInput &input, util::FieldErrors &errors);
+void check_variant_input(const VariantInput &input, util::FieldErrors &errors,
+                         const std::string &prefix = "");
 [[nodiscard]] Result<Product> get_product(store::Database &db, int64_t id);
 [[nodiscard]] Result<Product> update_product(store::Database &db, int64_t id,
                                              const ProductChanges &changes);

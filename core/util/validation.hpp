@@ -12,8 +12,15 @@ namespace rcommerce::util {
 
 class FieldErrors {
 public:
+    // The first error of a field wins: a later check of the same field
+    // (say, a core rule after a shape check) would only restate it.
     void add(std::string field, std::string message)
     {
+        for (const auto &existing : m_fields) {
+            if (!field.empty() && existing.field == field) {
+                return;
+            }
+        }
         m_fields.push_back({std::move(field), std::move(message)});
     }
     // Keeps the field names of an Error from a parser (money, currency).

@@ -16,6 +16,7 @@ void mount(httplib::Server &server, const config::Config &config, store::Databas
     mount_inventory(server, services);
     mount_orders(server, services);
     mount_webhooks(server, services);
+    mount_method_not_allowed(server, services);
 }
 
 } // namespace rcommerce::server::api

@@ -8,8 +8,9 @@ namespace {
 using auth::Scope;
 using catalog::Product;
 
-// A variant's members; nullopt when any is wrong (already reported).
-std::optional<catalog::VariantInput> read_variant(JsonFields &fields, util::FieldErrors &errors)
+// A variant's members. Wrong ones are reported in `errors` and left at
+// their defaults, so core's rules can still check the rest in one pass.
+catalog::VariantInput read_variant(JsonFields &fields, util::FieldErrors &errors)
 {
     fields.reject_unknown(
         {"sku", "title", "price", "unit_cost", "allow_backorder", "low_stock_threshold"});
@@ -24,13 +25,17 @@ std::optional<catalog::VariantInput> read_variant(JsonFields &fields, util::Fiel
     // Margins compare cost and price, so both are in one currency.
     if (unit_cost && price && !(unit_cost->currency == price->currency)) {
         errors.add(fields.path("unit_cost.currency"), "must be the price's currency");
-        return std::nullopt;
     }
-    if (!sku || !price) {
-        return std::nullopt;
+    if (sku) {
+        input.sku = *sku;
+    } else {
+        // Already reported as missing or mistyped; a placeholder keeps
+        // core's SKU rule from restating it under another wording.
+        input.sku = "-";
     }
-    input.sku = *sku;
-    input.price = *price;
+    if (price) {
+        input.price = *price;
+    }
     input.unit_cost = unit_cost ? unit_cost->amount : 0;
     return input;
 }
@@ -54,14 +59,17 @@ Result<Reply> create_product(Services &services, const httplib::Request &request
             std::string prefix = "variants[" + std::to_string(i) + "].";
             if (!item.is_object()) {
                 errors.add(prefix.substr(0, prefix.size() - 1), "must be an object");
+                // Keeps later variants at their own index in core's messages.
+                catalog::VariantInput placeholder;
+                placeholder.sku = "-";
+                input.variants.push_back(placeholder);
                 continue;
             }
             JsonFields variant_fields(item, errors, prefix);
-            if (auto variant = read_variant(variant_fields, errors)) {
-                input.variants.push_back(*variant);
-            }
+            input.variants.push_back(read_variant(variant_fields, errors));
         }
     }
+    catalog::check_product_input(input, errors);
     if (!errors.empty()) {
         return errors.error("creating a product");
     }
@@ -96,10 +104,11 @@ Result<Reply> add_variant(Services &services, const httplib::Request &request)
     util::FieldErrors errors;
     JsonFields fields(*body, errors);
     auto input = read_variant(fields, errors);
-    if (!input || !errors.empty()) {
+    catalog::check_variant_input(input, errors);
+    if (!errors.empty()) {
         return errors.error("adding a variant");
     }
-    return reply(catalog::add_variant(services.db, path_id(request), *input), 201);
+    return reply(catalog::add_variant(services.db, path_id(request), input), 201);
 }
 
 Result<Reply> update_variant(Services &services, const httplib::Request &request)

@@ -9,6 +9,8 @@
 #include "core/util/validation.hpp"
 
 #include <array>
+#include <map>
+#include <set>
 
 namespace rcommerce::server::api {
 namespace {
@@ -29,8 +31,8 @@ Error bad_request(std::string code, std::string field, std::string why)
 // "readable but wrong" (422).
 bool is_bad_request(std::string_view code)
 {
-    static constexpr std::array k_codes{"malformed_json", "invalid_parameter", "invalid_cursor",
-                                        "invalid_idempotency_key"};
+    static constexpr std::array k_codes{"malformed_json", "duplicate_member", "invalid_parameter",
+                                        "invalid_cursor", "invalid_idempotency_key"};
     for (auto candidate : k_codes) {
         if (code == candidate) {
             return true;
@@ -206,6 +208,9 @@ void route(httplib::Server &server, const std::shared_ptr<Services> &services, M
                        const httplib::Request &request, httplib::Response &response) {
         handle(*services, scope, idempotent, handler, request, response);
     };
+    services->mounted.emplace_back(pattern, method == Method::get    ? "GET"
+                                            : method == Method::post ? "POST"
+                                                                     : "PATCH");
     switch (method) {
     case Method::get:
         server.Get(pattern, wrapped);
@@ -216,6 +221,46 @@ void route(httplib::Server &server, const std::shared_ptr<Services> &services, M
     case Method::patch:
         server.Patch(pattern, wrapped);
         break;
+    }
+}
+
+void mount_method_not_allowed(httplib::Server &server, const std::shared_ptr<Services> &services)
+{
+    std::map<std::string, std::set<std::string>> allowed;
+    for (const auto &[pattern, method] : services->mounted) {
+        allowed[pattern].insert(method);
+    }
+    for (const auto &[pattern, methods] : allowed) {
+        std::string allow;
+        for (const auto &method : methods) {
+            allow += (allow.empty() ? "" : ", ") + method;
+        }
+        if (methods.count("GET") != 0) {
+            allow += ", HEAD";
+        }
+        auto refuse = [allow](const httplib::Request &request, httplib::Response &response) {
+            response.set_header("Allow", allow);
+            Error error = make_error(ErrorKind::validation, "method_not_allowed",
+                                     request.method + " " + request.path,
+                                     "this resource answers " + allow, "");
+            response.status = 405;
+            response.set_content(problem_json(error, 405), "application/problem+json");
+        };
+        if (methods.count("GET") == 0) {
+            server.Get(pattern, refuse);
+        }
+        if (methods.count("POST") == 0) {
+            server.Post(pattern, refuse);
+        }
+        if (methods.count("PATCH") == 0) {
+            server.Patch(pattern, refuse);
+        }
+        if (methods.count("PUT") == 0) {
+            server.Put(pattern, refuse);
+        }
+        if (methods.count("DELETE") == 0) {
+            server.Delete(pattern, refuse);
+        }
     }
 }
 
@@ -231,9 +276,33 @@ Result<nlohmann::json> json_body(const httplib::Request &request)
     if (too_deep(request.body)) {
         return bad_request("malformed_json", "", "the JSON is nested too deeply");
     }
-    auto body = nlohmann::json::parse(request.body, nullptr, false);
+    if (util::trim(request.body).empty()) {
+        return bad_request("malformed_json", "", "the body is empty; send a JSON object");
+    }
+    // RFC 8259 section 4 leaves duplicate member names to the parser, and
+    // parsers disagree on which one wins; refusing them means what a proxy
+    // or a log shows is what we act on.
+    std::vector<std::set<std::string>> open_objects;
+    std::string duplicate;
+    auto watch = [&](int, nlohmann::json::parse_event_t event, nlohmann::json &parsed) {
+        using Event = nlohmann::json::parse_event_t;
+        if (event == Event::object_start) {
+            open_objects.emplace_back();
+        } else if (event == Event::object_end && !open_objects.empty()) {
+            open_objects.pop_back();
+        } else if (event == Event::key && !open_objects.empty() && duplicate.empty() &&
+                   !open_objects.back().insert(parsed.get<std::string>()).second) {
+            duplicate = parsed.get<std::string>();
+        }
+        return true;
+    };
+    auto body = nlohmann::json::parse(request.body, watch, false);
     if (body.is_discarded()) {
         return bad_request("malformed_json", "", "the body is not valid JSON");
+    }
+    if (!duplicate.empty()) {
+        return bad_request("duplicate_member", "",
+                           "the member \"" + duplicate + "\" appears twice in one object");
     }
     if (!body.is_object()) {
         return util::field_error("", "the body must be a JSON object");

@@ -25,6 +25,9 @@ namespace rcommerce::server::api {
 struct Services {
     const config::Config &config;
     store::Database &db;
+    // Every (pattern, method) mounted, so other methods on a known path get
+    // 405 with Allow rather than cpp-httplib's 404.
+    std::vector<std::pair<std::string, std::string>> mounted = {};
 };
 
 // What a handler answers: a status and a JSON body.
@@ -46,6 +49,10 @@ enum class Idempotent { no, yes };
 // of errors and unexpected exceptions into problem responses.
 void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method,
            const std::string &pattern, auth::Scope scope, Idempotent idempotent, Handler handler);
+
+// After every route is mounted: answers the methods a known path does not
+// have with 405 Method Not Allowed and an Allow header (RFC 9110 15.5.6).
+void mount_method_not_allowed(httplib::Server &server, const std::shared_ptr<Services> &services);
 
 // The request body as a JSON object. 400 malformed_json for anything that
 // is not JSON (or nested deeper than 32 levels), 415 for another media type,

@@ -17,10 +17,18 @@ bool JsonFields::is_null(std::string_view name) const
 
 const nlohmann::json *JsonFields::member(std::string_view name, Need need)
 {
-    if (!has(name) || is_null(name)) {
+    if (!has(name)) {
         if (need == Need::required) {
             m_errors.add(path(name), "is required");
         }
+        return nullptr;
+    }
+    // An explicit null is not "leave it as it is": silently ignoring it
+    // would tell a client that meant to clear the field that it worked.
+    if (is_null(name)) {
+        m_errors.add(path(name), need == Need::required
+                                     ? "is required (got null)"
+                                     : "must not be null; leave the member out to keep its value");
         return nullptr;
     }
     return &m_object.at(std::string(name));

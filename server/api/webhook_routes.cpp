@@ -20,6 +20,7 @@ void problem(httplib::Response &response, const Error &error, int status)
 
 void mount_webhooks(httplib::Server &server, const std::shared_ptr<Services> &services)
 {
+    services->mounted.emplace_back("/api/v1/webhooks/stripe", "POST");
     server.Post("/api/v1/webhooks/stripe", [services](const httplib::Request &request,
                                                       httplib::Response &response) {
         const auto &config = services->config;

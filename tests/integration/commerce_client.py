@@ -196,6 +196,38 @@ def validation_rules():
         "JPY and KWD prices")
     check(r.json["variants"][0]["price"] == {"amount": 1500, "currency": "JPY"}, "JPY kept", r)
     expect(call("GET", "/api/v1/products/99999"), 404, "unknown product", "product_not_found")
+    # Every problem at once: shape errors and core rules in one answer.
+    r = expect(call("POST", "/api/v1/products", {"title": "", "variants": [
+        {"sku": "", "price": {"amount": -1, "currency": "EUR"}}, 7,
+        {"sku": "DUP-IN-REQ", "price": {"amount": 1, "currency": "EUR"}},
+        {"sku": "DUP-IN-REQ", "price": {"amount": 1, "currency": "EUR"}}]}), 422,
+        "an empty title, an empty SKU, a negative price and a repeated SKU", "validation_failed")
+    for field in ["title", "variants[0].sku", "variants[0].price.amount", "variants[1]",
+                  "variants[3].sku"]:
+        check(field in fields_of(r), f"the combined problem names {field}", r)
+    # A taken SKU names the variant and product that hold it.
+    r = expect(call("POST", "/api/v1/products", {"title": "Again", "variants": [
+        {"sku": "TEA-JP", "price": {"amount": 1, "currency": "JPY"}}]}), 409,
+        "a SKU another product holds", "sku_taken")
+    check("TEA-JP" in r.json.get("title", "") and "of product" in r.json.get("detail", ""),
+          "the conflict names the SKU and its product", r)
+    # null is not "leave it": a PATCH that sends it is told so.
+    pid = call("GET", "/api/v1/products?limit=1").json["data"][0]["id"]
+    r = expect(call("PATCH", f"/api/v1/products/{pid}", {"title": None}), 422,
+               "a null title in PATCH", "validation_failed")
+    check("title" in fields_of(r), "the null member is named", r)
+    r = expect(call("POST", "/api/v1/products", raw='{"title": "a", "title": "b"}'), 400,
+               "a duplicate member", "duplicate_member")
+    check('"title"' in r.json.get("detail", ""), "the duplicate member is named", r)
+    expect(call("POST", "/api/v1/products", raw=""), 400, "an empty body", "malformed_json")
+    # The HTTP layer's own answers carry a code too, and 405 is not a 404.
+    r = expect(call("DELETE", "/api/v1/products"), 405, "DELETE on a collection",
+               "method_not_allowed")
+    check("GET" in r.headers.get("Allow", "") and "POST" in r.headers.get("Allow", ""),
+          "405 lists the allowed methods", r.headers)
+    expect(call("PUT", f"/api/v1/products/{pid}", {"title": "x"}), 405, "PUT on a product",
+           "method_not_allowed")
+    expect(call("GET", "/api/v1/no-such-thing"), 404, "an unknown path", "not_found")
 
 
 def pagination():

@@ -14,6 +14,10 @@ write_config rc.toml "$PORT" "$HTTP_PORT" '[security_headers]
 cors_allowed_origins = ["https://shop.example"]'
 # --- the store: pending migrations refuse the start, --migrate applies them --
 run "$RC" --config rc.toml serve
+expect_code 2 "serve refuses a missing database without --migrate"
+[ ! -e rc.db ] && pass || fail "the refusal created a database file"
+: >rc.db # an empty file is an empty SQLite database: every migration pending
+run "$RC" --config rc.toml serve
 [ "$CODE" -ne 0 ] && pass || fail "serve started with pending migrations"
 expect_contains "$ERR" "0001" "the pending migration is named"
 expect_contains "$ERR" "rcommerce: error:" "the refusal uses the one error format"

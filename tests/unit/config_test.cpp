@@ -229,10 +229,11 @@ TEST_CASE("to_toml masks secrets and round-trips")
     CHECK(text.find("\"********\"") != std::string::npos);
 
     Config plain;
-    plain.server.domains = {"quote\"d.example"};
+    plain.security_headers.cors_allowed_origins = {"https://quote\"d.example"};
     auto again = load_text(to_toml(plain));
     REQUIRE(again.problems.empty());
-    CHECK(again.config.server.domains == plain.server.domains);
+    CHECK(again.config.security_headers.cors_allowed_origins ==
+          plain.security_headers.cors_allowed_origins);
 }
 
 TEST_CASE("the example configuration is valid")
