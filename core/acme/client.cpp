@@ -1,5 +1,6 @@
 #include "core/acme/client.hpp"
 
+#include "core/http/client_error.hpp"
 #include "core/log/log.hpp"
 #include "core/util/strings.hpp"
 #include "core/util/time.hpp"
@@ -17,7 +18,7 @@ constexpr int k_read_timeout_seconds = 60;
 Error transport_error(const std::string &url, httplib::Error error)
 {
     return make_error(ErrorKind::unavailable, "acme_unreachable", "contacting " + url,
-                      httplib::to_string(error),
+                      http::describe_client_error(error),
                       "check the directory URL, the network and, for a private CA, --ca-file");
 }
 

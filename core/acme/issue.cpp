@@ -4,9 +4,14 @@
 #include "core/acme/names.hpp"
 #include "core/acme/x509.hpp"
 #include "core/log/log.hpp"
+#include "core/util/strings.hpp"
 #include "core/util/time.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 namespace rcommerce::acme {
@@ -404,6 +409,53 @@ Result<json> new_order(Session &session, const std::vector<std::string> &names,
     return response->json();
 }
 
+// Everything that can be wrong on this machine is found before the CA is
+// contacted: an order placed and then abandoned counts against the CA's
+// rate limits (Let's Encrypt allows few failed validations an hour).
+Status check_local_inputs(const IssueRequest &request)
+{
+    auto invalid = [](std::string code, std::string what, std::string why, std::string hint) {
+        return make_error(ErrorKind::validation, std::move(code), std::move(what), std::move(why),
+                          std::move(hint));
+    };
+    if (util::to_lower(request.directory_url).rfind("https://", 0) != 0) {
+        return invalid("acme_directory_not_https", "ACME directory " + request.directory_url,
+                       "ACME is spoken over HTTPS only (RFC 8555 section 6.1)",
+                       "use the https:// directory URL your CA publishes");
+    }
+    const auto &email = request.email;
+    auto at = email.find('@');
+    if (!email.empty() && (at == std::string::npos || at == 0 || at + 1 == email.size() ||
+                           email.find('@', at + 1) != std::string::npos ||
+                           email.find_first_of(" \t\r\n,;<>\"") != std::string::npos)) {
+        return invalid("invalid_email", "contact e-mail \"" + email + "\"",
+                       "not a single address of the form name@domain",
+                       "pass --email ops@example.com, or leave it out");
+    }
+    std::error_code ec;
+    if (!request.ca_file.empty() && ::access(request.ca_file.c_str(), R_OK) != 0) {
+        return invalid("ca_file_unreadable", "CA file " + request.ca_file, std::strerror(errno),
+                       "pass a readable PEM file to --ca-file");
+    }
+    const auto &challenge = request.challenge;
+    if (challenge.type == ChallengeType::http_01 && challenge.http_mode == HttpMode::webroot &&
+        (!std::filesystem::is_directory(challenge.webroot, ec) ||
+         ::access(challenge.webroot.c_str(), W_OK) != 0)) {
+        return invalid("webroot_unusable", "webroot " + challenge.webroot.string(),
+                       "not a folder this process can write to",
+                       "pass the document root your web server serves for the domain");
+    }
+    if (challenge.type == ChallengeType::dns_01) {
+        // The hook is a shell command; a path as its first word is checked.
+        std::string program = challenge.dns_hook.substr(0, challenge.dns_hook.find(' '));
+        if (program.find('/') != std::string::npos && ::access(program.c_str(), X_OK) != 0) {
+            return invalid("dns_hook_unusable", "DNS hook " + program, std::strerror(errno),
+                           "pass an executable to --dns-hook");
+        }
+    }
+    return ok_status();
+}
+
 Status check_challenge_fits(const std::vector<std::string> &names, const IssueRequest &request)
 {
     for (const auto &name : names) {
@@ -423,7 +475,7 @@ Status check_challenge_fits(const std::vector<std::string> &names, const IssueRe
         return make_error(ErrorKind::validation, "webroot_missing", "http-01 challenge",
                           "no webroot folder given", "pass --webroot DIR");
     }
-    return ok_status();
+    return check_local_inputs(request);
 }
 
 Result<Issued> issue_locked(const IssueRequest &original, const std::vector<std::string> &names,

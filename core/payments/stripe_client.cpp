@@ -1,5 +1,7 @@
 #include "core/payments/stripe_client.hpp"
 
+#include "core/http/client_error.hpp"
+
 #include "core/util/json_fields.hpp"
 
 #include <algorithm>
@@ -134,7 +136,7 @@ Result<nlohmann::json> Client::send(std::string_view method, std::string_view pa
             method == "POST" ? http.Post(target, headers, body, "application/x-www-form-urlencoded")
                              : http.Get(target, headers);
         if (!response) {
-            last_problem = "network error: " + httplib::to_string(response.error());
+            last_problem = "network error: " + http::describe_client_error(response.error());
             continue;
         }
 

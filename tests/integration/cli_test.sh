@@ -146,6 +146,31 @@ expect_contains "$ERR" "does not exist" "the missing file is named"
 expect_contains "$ERR" "serve --migrate" "the hint names --migrate"
 [ ! -e "$WORK/missing.db" ] && pass || fail "serve created an empty database file"
 
+# cert issue checks what it can locally before it contacts the CA (port 1:
+# nothing listens, so reaching the network would give a connection error).
+NOCA=https://127.0.0.1:1/dir
+export RCOMMERCE_TLS_LETS_ENCRYPT_CACHE_DIR="$WORK/certs"
+check_local() { # label expected-text args...
+    local label=$1 text=$2
+    shift 2
+    run "$RC" cert issue --domain a.example "$@"
+    expect_code 2 "$label is a usage error"
+    expect_contains "$ERR" "$text" "$label is named"
+}
+check_local "an http:// directory" "HTTPS only" --directory http://127.0.0.1:1/dir
+check_local "a malformed e-mail" 'contact e-mail "no-at-sign"' --directory "$NOCA" \
+    --email no-at-sign
+check_local "an unreadable --ca-file" "CA file $WORK/nope.pem" --directory "$NOCA" \
+    --ca-file "$WORK/nope.pem"
+check_local "a missing webroot" "webroot $WORK/nowhere" --directory "$NOCA" \
+    --webroot "$WORK/nowhere"
+check_local "a missing DNS hook" "DNS hook $WORK/hook.sh" --directory "$NOCA" \
+    --challenge dns-01 --dns-hook "$WORK/hook.sh"
+run "$RC" cert issue --domain a.example --directory "$NOCA"
+expect_code 1 "an unreachable CA is a failure"
+expect_contains "$ERR" "could not connect" "the connection failure is said in words"
+unset RCOMMERCE_TLS_LETS_ENCRYPT_CACHE_DIR
+
 # JSON logs are one object per line.
 run "$RC" --log-format json --log-level debug config check --config good.toml
 expect_code 0 "json log format accepted"
