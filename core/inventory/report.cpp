@@ -393,20 +393,30 @@ columns(std::initializer_list<std::pair<const char *, format::ColumnType>> list)
 
 using T = format::ColumnType;
 
+// The columns naming one stock item (product, variant, SKU, location) that
+// every per-location report starts with, then `rest`.
+std::vector<format::Column>
+item_columns(std::initializer_list<std::pair<const char *, format::ColumnType>> rest)
+{
+    auto out = columns({{"product_id", T::integer},
+                        {"product", T::text},
+                        {"variant", T::text},
+                        {"sku", T::text},
+                        {"location", T::text}});
+    auto more = columns(rest);
+    out.insert(out.end(), more.begin(), more.end());
+    return out;
+}
+
 Plan level_plan(const ReportOptions &options, bool literals)
 {
     Plan plan;
-    plan.header.columns = columns({{"product_id", T::integer},
-                                   {"product", T::text},
-                                   {"variant", T::text},
-                                   {"sku", T::text},
-                                   {"location", T::text},
-                                   {"on_hand", T::integer},
-                                   {"reserved", T::integer},
-                                   {"available", T::integer},
-                                   {"reorder_point", T::integer},
-                                   {"threshold", T::integer},
-                                   {"level", T::text}});
+    plan.header.columns = item_columns({{"on_hand", T::integer},
+                                        {"reserved", T::integer},
+                                        {"available", T::integer},
+                                        {"reorder_point", T::integer},
+                                        {"threshold", T::integer},
+                                        {"level", T::text}});
     if (options.kind != ReportKind::stock) {
         plan.header.columns.push_back({"suggested_reorder", T::integer});
     }
@@ -440,15 +450,10 @@ Plan level_plan(const ReportOptions &options, bool literals)
 Plan valuation_plan(const ReportOptions &options, bool literals)
 {
     Plan plan;
-    plan.header.columns = columns({{"product_id", T::integer},
-                                   {"product", T::text},
-                                   {"variant", T::text},
-                                   {"sku", T::text},
-                                   {"location", T::text},
-                                   {"on_hand", T::integer},
-                                   {"currency", T::text},
-                                   {"unit_cost", T::money},
-                                   {"value", T::money}});
+    plan.header.columns = item_columns({{"on_hand", T::integer},
+                                        {"currency", T::text},
+                                        {"unit_cost", T::money},
+                                        {"value", T::money}});
     plan.header.has_totals = true;
     QueryBuilder q(literals);
     auto where = levels_where();
@@ -553,14 +558,8 @@ Plan reservations_plan(const ReportOptions &options, bool literals)
 Plan dead_stock_plan(const ReportOptions &options, bool literals)
 {
     Plan plan;
-    plan.header.columns = columns({{"product_id", T::integer},
-                                   {"product", T::text},
-                                   {"variant", T::text},
-                                   {"sku", T::text},
-                                   {"location", T::text},
-                                   {"on_hand", T::integer},
-                                   {"last_sale_at", T::text},
-                                   {"days_since_sale", T::integer}});
+    plan.header.columns = item_columns(
+        {{"on_hand", T::integer}, {"last_sale_at", T::text}, {"days_since_sale", T::integer}});
     QueryBuilder q(literals);
     auto where = levels_where();
     where.push_back("il.on_hand > 0");
