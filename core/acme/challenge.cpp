@@ -155,6 +155,11 @@ Status ChallengeResponder::start_listener()
                           "`rcommerce serve` answer (--http-via-serve)");
     }
     raw->thread = std::thread([raw] { raw->server.listen_after_bind(); });
+    // A stop() that comes before the accept loop runs is lost, and cleanup's
+    // join() would then wait forever (an order the CA refuses at once).
+    for (int i = 0; i < 5000 && !raw->server.is_running(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     m_listener = std::move(listener);
     return ok_status();
 }

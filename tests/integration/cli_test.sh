@@ -157,7 +157,7 @@ check_local() { # label expected-text args...
     expect_code 2 "$label is a usage error"
     expect_contains "$ERR" "$text" "$label is named"
 }
-check_local "an http:// directory" "HTTPS only" --directory http://127.0.0.1:1/dir
+check_local "an http:// directory" "HTTPS only" --directory http://ca.example:1/dir
 check_local "a malformed e-mail" 'contact e-mail "no-at-sign"' --directory "$NOCA" \
     --email no-at-sign
 check_local "an unreadable --ca-file" "CA file $WORK/nope.pem" --directory "$NOCA" \

@@ -391,6 +391,10 @@ public:
             handle(req, res);
         });
         m_thread = std::thread([this] { m_server.listen_after_bind(); });
+        // stop() before the loop runs is lost and join() would wait forever.
+        for (int i = 0; i < 5000 && !m_server.is_running(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
     }
     ~ScriptedCa()
     {
