@@ -57,7 +57,8 @@ bool certificate_missing(const IssueRequest &request)
     }
     CertStore store(request.cache_dir);
     for (const auto &cert : store.list()) {
-        if (cert && sorted_a_labels(cert->meta.names) == wanted) {
+        if (cert && sorted_a_labels(cert->meta.names) == wanted &&
+            cert->meta.directory_url == request.directory_url) {
             return false;
         }
     }

@@ -29,8 +29,9 @@ namespace rcommerce::acme {
 [[nodiscard]] IssueRequest configured_issue_request(const config::LetsEncryptConfig &le);
 
 // Whether the store lacks a readable certificate for exactly the request's
-// names (A-labels, any order). A certificate that is merely due, revoked or
-// mismatched is renewal's business, not this.
+// names (A-labels, any order) from the request's directory (so switching
+// from staging to production orders anew). A certificate that is merely
+// due, revoked or has a mismatched key is renewal's business, not this.
 [[nodiscard]] bool certificate_missing(const IssueRequest &request);
 
 struct PassOutcome {
