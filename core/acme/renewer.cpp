@@ -97,7 +97,10 @@ PassOutcome Renewer::run_pass()
             if (auto hooked = run_deploy_hook(m_le.deploy_hook, *issued); !hooked) {
                 log::error("deploy hook failed", {{"why", hooked.error().why}});
             }
-        } else if (!is_cancelled(issued.error())) {
+        } else if (is_cancelled(issued.error())) {
+            log::info("order cancelled for shutdown; nothing was stored",
+                      {{"names", obtain.domains}});
+        } else {
             outcome.failed = true;
             log::error("obtaining a certificate failed; will retry", {{"names", obtain.domains},
                                                                       {"what", issued.error().what},
@@ -173,6 +176,11 @@ void Renewer::loop()
             delay = retry_delay_seconds(++failures, policy, uniform(rng));
             log::warn("certificate retry scheduled",
                       {{"in_seconds", delay}, {"failures_in_a_row", failures}});
+        } else if (outcome.changed) {
+            // A certificate just written has no due time yet; the next pass
+            // (not due, as it is new) reads it, ARI included.
+            failures = 0;
+            delay = 1;
         } else {
             failures = 0;
             std::optional<int64_t> until_due;

@@ -93,7 +93,7 @@ expect_eq "$(sed -n 2p deployed.log)" "shop.example" "the deploy hook ran after 
 kill "$PEBBLE_PID"
 two_failures() { [ "$(grep -c 'certificate renewal failed' serve-a.log)" -ge 2 ]; }
 wait_until 20 two_failures && pass || fail "a failing renewal is logged and retried"
-expect_contains "$(grep 'certificate renewal failed' serve-a.log | head -1)" "connect" \
+expect_contains "$(grep "certificate renewal failed" serve-a.log | head -1)" "contacting https://localhost" \
     "the failure gives the reason"
 expect_contains "$(cat serve-a.log)" "certificate retry scheduled" "the retry is scheduled"
 expect_eq "$(served_serial "$port" shop.example)" "$serial2" "the old certificate is still served"
@@ -102,6 +102,13 @@ stop_server "$pid"
 expect_contains "$(tail -1 serve-a.log)" '"stopped"' "serve stops cleanly while retrying"
 
 # --- server.production: the certificate is obtained before listening ------
+# With the CA still down the start fails, naming why, instead of listening
+# with nothing to serve.
+le_config p0.toml "$(free_port)" "$(free_port)" "$WORK/certs-p0" prod.example "production = true"
+run timeout 20 "$RC" --config p0.toml serve --migrate
+expect_code 1 "under server.production a failed first order stops the start"
+expect_contains "$ERR" "contacting https://localhost" "the start failure gives the reason"
+
 start_pebble
 port=$(free_port)
 le_config p.toml "$port" "$HTTP_PORT" "$WORK/certs-p" prod.example "production = true"
@@ -144,5 +151,6 @@ expect_eq "$(ls certs-s/http-01 | wc -l)" 0 "the challenge file is removed"
 expect_eq "$(find certs-s -name '.*.tmp.*' | wc -l)" 0 "no temporary files left"
 expect_not_contains "$(cat serve-s.log)" "obtaining a certificate failed" \
     "a cancelled order is not reported as a failure"
+expect_contains "$(cat serve-s.log)" "order cancelled for shutdown" "the log says it was cancelled"
 
 finish
