@@ -756,6 +756,12 @@ std::vector<Problem> validate_with(const Config &c, const Origins &origins)
                 "set tls.lets_encrypt.challenge = \"dns-01\" and a dns_hook");
         }
     }
+    if (le.enabled && !c.tls.cert_file.empty()) {
+        add("tls.lets_encrypt.enabled",
+            "tls.lets_encrypt is enabled but tls.cert_file is set, so `serve` would never serve "
+            "the certificates it obtains",
+            "empty tls.cert_file and tls.key_file, or set tls.lets_encrypt.enabled = false");
+    }
     if (le.retry_min_seconds > le.retry_max_seconds) {
         add("tls.lets_encrypt.retry_min_seconds",
             "tls.lets_encrypt.retry_min_seconds (" + std::to_string(le.retry_min_seconds) +

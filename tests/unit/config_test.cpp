@@ -157,6 +157,9 @@ TEST_CASE("serve's Let's Encrypt settings must let it answer the challenge and r
     auto backwards = load_text(base + "domains = [\"a.example\"]\nretry_min_seconds = 600\n"
                                       "retry_max_seconds = 60\n");
     CHECK(problem_for(backwards, "tls.lets_encrypt.retry_min_seconds") != nullptr);
+    auto both = load_text("[tls]\ncert_file = \"c.pem\"\nkey_file = \"k.pem\"\n" + base +
+                          "domains = [\"a.example\"]\n");
+    CHECK(problem_for(both, "tls.lets_encrypt.enabled") != nullptr);
     CHECK(problem_for(load_text("[tls.lets_encrypt]\ncheck_interval_seconds = 0\n"),
                       "tls.lets_encrypt.check_interval_seconds") != nullptr);
 }
