@@ -107,10 +107,6 @@ Status run_serve(const config::Config &config, Migrations migrations)
         return opened.error();
     }
     std::unique_ptr<store::Database> database = std::move(*opened);
-    bool stopped = false;
-    if (auto obtained = obtain_before_start(config, stopped); !obtained || stopped) {
-        return obtained;
-    }
     auto prepared = store::prepare_schema(*database, migrations == Migrations::apply_pending
                                                          ? store::PendingMigrations::apply
                                                          : store::PendingMigrations::refuse);
@@ -119,6 +115,10 @@ Status run_serve(const config::Config &config, Migrations migrations)
     }
     for (const auto &migration : *prepared) {
         log::info("applied migration", {{"version", migration.version}, {"name", migration.name}});
+    }
+    bool stopped = false;
+    if (auto obtained = obtain_before_start(config, stopped); !obtained || stopped) {
+        return obtained;
     }
 
     // The API's background jobs (reservation expiry, idempotency purge) run

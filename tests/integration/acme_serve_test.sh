@@ -153,4 +153,24 @@ expect_not_contains "$(cat serve-s.log)" "obtaining a certificate failed" \
     "a cancelled order is not reported as a failure"
 expect_contains "$(cat serve-s.log)" "order cancelled for shutdown" "the log says it was cancelled"
 
+# The same under server.production, where the order runs before listening.
+le_config ps.toml "$(free_port)" "$(free_port)" "$WORK/certs-ps" stall2.example "production = true"
+"$RC" --config ps.toml serve --migrate 2>serve-ps.log &
+ps_pid=$!
+CLEANUP_PIDS+=("$ps_pid")
+account_ready() { grep -q "ACME account ready" serve-ps.log; }
+wait_until 20 account_ready && pass || fail "the production start placed its order"
+sleep 0.5
+started=$(date +%s%N)
+kill -TERM "$ps_pid"
+set +e
+wait "$ps_pid"
+code=$?
+set -e
+elapsed_ms=$((($(date +%s%N) - started) / 1000000))
+expect_eq "$code" 0 "SIGTERM during the production start's order exits 0"
+[ "$elapsed_ms" -lt 3000 ] && pass || fail "the production start stopped in ${elapsed_ms} ms"
+expect_contains "$(cat serve-ps.log)" "cancelling the order" "the log says the order was cancelled"
+[ ! -e certs-ps/stall2.example ] && pass || fail "no certificate folder from the cancelled start"
+
 finish
