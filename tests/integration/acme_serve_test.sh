@@ -63,7 +63,9 @@ port=$(free_port)
 le_config a.toml "$port" "$HTTP_PORT" "$WORK/certs" shop.example
 start_server a.toml serve-a.log
 pid=$SERVER_PID
-issuer_is_pebble() { served_cert "$port" shop.example | openssl x509 -noout -issuer | grep -q Pebble; }
+issuer_is_pebble() {
+    served_cert "$port" shop.example | openssl x509 -noout -issuer | grep -q Pebble
+}
 wait_until 20 issuer_is_pebble && pass || fail "serve obtained and served a Pebble certificate"
 serial1=$(served_serial "$port" shop.example)
 expect_eq "$serial1" "$(openssl x509 -in certs/shop.example/cert.pem -noout -serial)" \
@@ -93,7 +95,8 @@ expect_eq "$(sed -n 2p deployed.log)" "shop.example" "the deploy hook ran after 
 kill "$PEBBLE_PID"
 two_failures() { [ "$(grep -c 'certificate renewal failed' serve-a.log)" -ge 2 ]; }
 wait_until 20 two_failures && pass || fail "a failing renewal is logged and retried"
-expect_contains "$(grep "certificate renewal failed" serve-a.log | head -1)" "contacting https://localhost" \
+first_failure=$(grep "certificate renewal failed" serve-a.log | head -1)
+expect_contains "$first_failure" "contacting https://localhost" \
     "the failure gives the reason"
 expect_contains "$(cat serve-a.log)" "certificate retry scheduled" "the retry is scheduled"
 expect_eq "$(served_serial "$port" shop.example)" "$serial2" "the old certificate is still served"
