@@ -79,11 +79,8 @@ std::string directory_url(const IssueOptions &opts, const config::LetsEncryptCon
     if (!opts.directory.empty()) {
         return opts.directory;
     }
-    if (opts.staging || (le.directory_url.empty() && le.use_staging)) {
-        return std::string(acme::k_letsencrypt_staging);
-    }
-    return le.directory_url.empty() ? std::string(acme::k_letsencrypt_production)
-                                    : le.directory_url;
+    return opts.staging ? std::string(acme::k_letsencrypt_staging)
+                        : acme::configured_directory_url(le);
 }
 
 int run_issue(Context &context, const IssueOptions &opts)

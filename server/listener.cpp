@@ -308,17 +308,25 @@ Status serve(const config::Config &config, const ServeHooks &hooks)
                           {"admin_port", config.server.admin_port},
                           {"tls", config.tls.min_tls_version + ".." + config.tls.max_tls_version}});
 
-    // Certificate reload and OCSP refresh run on one background thread.
+    // Certificate reload and OCSP refresh run on one background thread,
+    // every few seconds or at once when asked (a renewal just finished).
     std::mutex background_mutex;
     std::condition_variable background_wake;
     bool stopping = false;
+    bool reload_requested = false;
     std::thread background([&] {
         int64_t next_ocsp = 0;
         std::unique_lock lock(background_mutex);
         while (!stopping) {
+            reload_requested = false;
             lock.unlock();
             auto now = util::unix_now();
-            if (store->reload(now) > 0) {
+            bool changed = false;
+            if (config.tls.cert_file.empty()) {
+                auto acme = tls::acme_store_certificates(config.tls.lets_encrypt.cache_dir);
+                changed = !acme.empty() && store->use_sources(acme, now);
+            }
+            if (store->reload(now) > 0 || changed) {
                 expose_certificates(metrics, *store);
                 next_ocsp = 0;
             }
@@ -327,9 +335,18 @@ Status serve(const config::Config &config, const ServeHooks &hooks)
             }
             lock.lock();
             background_wake.wait_for(lock, std::chrono::seconds(k_reload_interval_seconds),
-                                     [&] { return stopping; });
+                                     [&] { return stopping || reload_requested; });
         }
     });
+    if (hooks.on_listening) {
+        hooks.on_listening([&] {
+            {
+                std::lock_guard lock(background_mutex);
+                reload_requested = true;
+            }
+            background_wake.notify_all();
+        });
+    }
 
     int received = 0;
     sigwait(&signals, &received);
@@ -345,6 +362,9 @@ Status serve(const config::Config &config, const ServeHooks &hooks)
     // listen_after_bind() returns once its task queue has run every
     // accepted connection to its end; bound that by the shutdown timeout.
     auto done = std::async(std::launch::async, [&] {
+        if (hooks.on_stopping) {
+            hooks.on_stopping();
+        }
         https.stop();
         if (plain_http) {
             plain_http->stop();

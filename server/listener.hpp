@@ -29,6 +29,15 @@ struct ServeHooks {
         std::string problem;
     };
     std::function<std::vector<Check>()> readiness;
+    // Runs once every listener accepts connections (the plain-HTTP one
+    // answers ACME challenges by then). `certificates_changed` makes the
+    // HTTPS listener re-read its certificate files now rather than at the
+    // next poll, and, without tls.cert_file, take up ACME store folders
+    // that appeared; it is safe to call from any thread until on_stopping.
+    std::function<void(std::function<void()> certificates_changed)> on_listening;
+    // Runs when a stop signal arrived, before the listeners stop; counts
+    // against server.shutdown_timeout_seconds.
+    std::function<void()> on_stopping;
     // Runs after every listener stopped and in-flight requests finished.
     std::function<void()> on_stopped;
 };

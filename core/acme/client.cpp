@@ -118,6 +118,10 @@ Result<httplib::Client *> Client::http_for(const std::string &url, std::string &
 Result<Response> Client::send(const std::string &method, const std::string &url,
                               const std::string &body, const std::string &accept)
 {
+    if (m_cancel != nullptr && m_cancel->cancelled()) {
+        return make_error(ErrorKind::unavailable, "acme_cancelled", method + " " + url,
+                          "stopped before sending: the process is shutting down");
+    }
     std::string path;
     auto http = http_for(url, path);
     if (!http) {

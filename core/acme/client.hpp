@@ -10,6 +10,7 @@
 
 #include "core/acme/crypto.hpp"
 #include "core/acme/protocol.hpp"
+#include "core/util/cancellation.hpp"
 #include "core/util/result.hpp"
 
 #include <nlohmann/json.hpp>
@@ -61,6 +62,12 @@ public:
     void set_account(const AccountKey *key, std::string kid);
     [[nodiscard]] const std::string &kid() const { return m_kid; }
 
+    // Once `cancel` is cancelled no further request is sent (each fails with
+    // `acme_cancelled`), and the order flow's waits end early. A request
+    // already on the wire runs to its timeout. May be null.
+    void set_cancellation(const util::Cancellation *cancel) { m_cancel = cancel; }
+    [[nodiscard]] const util::Cancellation *cancellation() const { return m_cancel; }
+
     // A signed POST. A null payload is POST-as-GET (section 6.3).
     [[nodiscard]] Result<Response> post(const std::string &url, const nlohmann::json &payload,
                                         Signer signer = Signer::kid,
@@ -87,6 +94,7 @@ private:
     std::string m_nonce;
     const AccountKey *m_key = nullptr;
     std::string m_kid;
+    const util::Cancellation *m_cancel = nullptr;
 };
 
 } // namespace rcommerce::acme

@@ -63,6 +63,22 @@ std::string problem_text(const json &object)
     return problem ? problem->describe() : std::string();
 }
 
+Error cancelled_error(const std::string &what)
+{
+    return make_error(ErrorKind::unavailable, "acme_cancelled", what,
+                      "stopped: the process is shutting down");
+}
+
+// Sleeps unless the client's work is cancelled first; false when cancelled.
+bool pause(const Client &client, std::chrono::milliseconds duration)
+{
+    if (client.cancellation() != nullptr) {
+        return client.cancellation()->sleep_for(duration);
+    }
+    std::this_thread::sleep_for(duration);
+    return true;
+}
+
 // A signed POST, waiting out one short rateLimited answer.
 Result<Response> post_checked(Client &client, const std::string &url, const json &payload,
                               Signer signer = Signer::kid, const std::string &accept = {})
@@ -70,8 +86,9 @@ Result<Response> post_checked(Client &client, const std::string &url, const json
     auto response = client.post(url, payload, signer, accept);
     if (response && response->problem && response->problem->is("rateLimited") &&
         response->retry_after && *response->retry_after <= k_max_rate_limit_wait_seconds) {
-        std::this_thread::sleep_for(std::chrono::seconds(*response->retry_after));
-        response = client.post(url, payload, signer, accept);
+        if (pause(client, std::chrono::seconds(*response->retry_after))) {
+            response = client.post(url, payload, signer, accept);
+        }
     }
     return response;
 }
@@ -100,7 +117,9 @@ Result<json> poll(Client &client, const std::string &url, Clock::time_point dead
                 what, "still \"" + json_string(object, "status") + "\" when the deadline passed",
                 "the CA is slow; try again later");
         }
-        std::this_thread::sleep_for(wait);
+        if (!pause(client, wait)) {
+            return cancelled_error(what);
+        }
         interval = std::min(interval * 2,
                             std::chrono::duration_cast<std::chrono::milliseconds>(k_max_poll));
     }
@@ -133,6 +152,7 @@ Result<Session> open_session(const IssueRequest &request, const CertStore &store
         return std::move(client).error();
     }
     Session session{std::move(*client), nullptr};
+    session.client->set_cancellation(request.cancel);
     auto stored =
         fresh_account ? std::nullopt : store.load_account(request.directory_url, request.email);
     if (stored) {
@@ -321,7 +341,9 @@ Result<json> finalize(Client &client, const std::string &order_url, json order, 
             }
             // A CA that says "ready" and then "orderNotReady" again is not
             // hammered: back off a little each round until the deadline.
-            std::this_thread::sleep_for(k_first_poll * (++not_ready_rounds));
+            if (!pause(client, k_first_poll * (++not_ready_rounds))) {
+                return cancelled_error("finalizing the order");
+            }
             continue;
         }
         if (!response->ok()) {
@@ -572,6 +594,7 @@ IssueRequest request_from_meta(const CertMeta &meta, const RenewRequest &renew)
     request.preferred_chain = meta.preferred_chain;
     request.eab_kid = renew.eab_kid;
     request.eab_hmac_key = renew.eab_hmac_key;
+    request.cancel = renew.cancel;
     ChallengeSettings &c = request.challenge;
     c.type = renew.challenge_type.value_or(meta.challenge == "dns-01" ? ChallengeType::dns_01
                                                                       : ChallengeType::http_01);
@@ -604,6 +627,7 @@ RenewReport renew_one(const CertStore &store, const std::filesystem::path &folde
     report.names = cert->meta.names;
     auto decision = renewal_decision(*cert, request.renew_before_days, request.ca_file);
     report.detail = decision.reason;
+    report.due_at = decision.due_at;
     if (!decision.due && !request.force) {
         report.outcome = RenewOutcome::not_due;
         return report;
@@ -621,18 +645,9 @@ RenewReport renew_one(const CertStore &store, const std::filesystem::path &folde
     }
     report.outcome = RenewOutcome::renewed;
     report.detail = "valid until " + util::format_rfc3339(issued->meta.not_after);
-    if (!request.deploy_hook.empty()) {
-        std::string names;
-        for (const auto &name : issued->meta.names) {
-            names += (names.empty() ? "" : " ") + name;
-        }
-        auto hooked = run_hook(request.deploy_hook, {},
-                               {{"RCOMMERCE_RENEWED_DOMAINS", names},
-                                {"RCOMMERCE_RENEWED_PATH", issued->folder.string()}});
-        if (!hooked) {
-            report.outcome = RenewOutcome::failed;
-            report.detail = "renewed, but the deploy hook failed: " + hooked.error().why;
-        }
+    if (auto hooked = run_deploy_hook(request.deploy_hook, *issued); !hooked) {
+        report.outcome = RenewOutcome::failed;
+        report.detail = "renewed, but the deploy hook failed: " + hooked.error().why;
     }
     return report;
 }
@@ -688,6 +703,9 @@ std::vector<RenewReport> renew_certificates(const RenewRequest &request)
     CertStore store(request.cache_dir);
     std::vector<RenewReport> reports;
     for (auto &cert : store.list()) {
+        if (request.cancel != nullptr && request.cancel->cancelled()) {
+            break;
+        }
         if (!cert) {
             reports.push_back({{}, {}, RenewOutcome::failed, cert.error().what});
             continue;
@@ -695,6 +713,28 @@ std::vector<RenewReport> renew_certificates(const RenewRequest &request)
         reports.push_back(renew_one(store, cert->folder, request));
     }
     return reports;
+}
+
+Status run_deploy_hook(const std::string &hook, const Issued &issued)
+{
+    if (hook.empty()) {
+        return ok_status();
+    }
+    std::string names;
+    for (const auto &name : issued.meta.names) {
+        names += (names.empty() ? "" : " ") + name;
+    }
+    return run_hook(
+        hook, {},
+        {{"RCOMMERCE_RENEWED_DOMAINS", names}, {"RCOMMERCE_RENEWED_PATH", issued.folder.string()}});
+}
+
+std::string configured_directory_url(const config::LetsEncryptConfig &le)
+{
+    if (!le.directory_url.empty()) {
+        return le.directory_url;
+    }
+    return std::string(le.use_staging ? k_letsencrypt_staging : k_letsencrypt_production);
 }
 
 std::optional<int> parse_revocation_reason(std::string_view name)

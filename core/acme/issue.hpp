@@ -8,6 +8,8 @@
 #include "core/acme/crypto.hpp"
 #include "core/acme/renewal.hpp"
 #include "core/acme/store.hpp"
+#include "core/config/config.hpp"
+#include "core/util/cancellation.hpp"
 #include "core/util/result.hpp"
 
 #include <chrono>
@@ -36,6 +38,9 @@ struct IssueRequest {
     std::string eab_hmac_key;
     std::chrono::seconds deadline{300}; // for all polling of one order
     std::string replaces;               // RFC 9773 CertID of the certificate replaced
+    // When cancelled, the order stops at its next request or wait and fails
+    // with `acme_cancelled`; nothing is written. May be null.
+    const util::Cancellation *cancel = nullptr;
 };
 
 struct Issued {
@@ -73,6 +78,9 @@ struct RenewRequest {
     std::string dns_hook;
     std::string eab_kid;
     std::string eab_hmac_key;
+    // Stops the pass: the certificate in progress fails as cancelled and
+    // no further one is looked at. May be null.
+    const util::Cancellation *cancel = nullptr;
 };
 
 enum class RenewOutcome { renewed, not_due, busy, failed };
@@ -82,12 +90,21 @@ struct RenewReport {
     std::vector<std::string> names;
     RenewOutcome outcome = RenewOutcome::not_due;
     std::string detail; // decision reason, or the error
+    int64_t due_at = 0; // when it becomes due (Unix seconds); 0 when unknown
 };
 
 // Renews every stored certificate that is due (all with `force`), each under
 // its lock, and runs the deploy hook after each successful renewal with
 // RCOMMERCE_RENEWED_DOMAINS (space-separated) and RCOMMERCE_RENEWED_PATH.
 [[nodiscard]] std::vector<RenewReport> renew_certificates(const RenewRequest &request);
+
+// Runs `hook` (if not empty) for a certificate just obtained or renewed,
+// with RCOMMERCE_RENEWED_DOMAINS (space-separated) and RCOMMERCE_RENEWED_PATH.
+[[nodiscard]] Status run_deploy_hook(const std::string &hook, const Issued &issued);
+
+// The directory [tls.lets_encrypt] selects: directory_url when set, else
+// Let's Encrypt staging (use_staging) or production.
+[[nodiscard]] std::string configured_directory_url(const config::LetsEncryptConfig &le);
 
 // RFC 5280 reason names: unspecified, keyCompromise, affiliationChanged,
 // superseded, cessationOfOperation.

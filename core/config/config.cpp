@@ -178,6 +178,22 @@ const std::vector<Key> &keys()
          0,
          {},
          true},
+        {"tls.lets_encrypt", "dns_hook", Kind::string, RC_FIELD(tls.lets_encrypt.dns_hook),
+         "dns-01 hook `serve` calls as CMD add|remove _acme-challenge.NAME VALUE."},
+        {"tls.lets_encrypt", "deploy_hook", Kind::string, RC_FIELD(tls.lets_encrypt.deploy_hook),
+         "Command `serve` runs after it obtained or renewed a certificate "
+         "(RCOMMERCE_RENEWED_DOMAINS, RCOMMERCE_RENEWED_PATH in its environment)."},
+        {"tls.lets_encrypt", "check_interval_seconds", Kind::integer,
+         RC_FIELD(tls.lets_encrypt.check_interval_seconds),
+         "How often `serve` checks its certificates for renewal (less up to a tenth of jitter); "
+         "a certificate due sooner is checked when due. Lower only for tests.",
+         1, 2592000},
+        {"tls.lets_encrypt", "retry_min_seconds", Kind::integer,
+         RC_FIELD(tls.lets_encrypt.retry_min_seconds),
+         "First retry after a failed obtain or renewal in `serve`; doubles per failure.", 1, 86400},
+        {"tls.lets_encrypt", "retry_max_seconds", Kind::integer,
+         RC_FIELD(tls.lets_encrypt.retry_max_seconds),
+         "Longest wait between retries of a failing obtain or renewal in `serve`.", 1, 604800},
 
         {"security_headers", "enabled", Kind::boolean, RC_FIELD(security_headers.enabled),
          "Send the security headers below; an empty value switches one off."},
@@ -760,6 +776,34 @@ std::vector<Problem> validate_with(const Config &c, const Origins &origins)
         add("server.admin_host",
             "server.admin_host \"" + c.server.admin_host + "\" is not an IP address or host name",
             "use 127.0.0.1 to keep metrics off the network");
+    }
+    if (le.enabled && le.challenge == "http-01" && c.server.http_port == 0) {
+        add("server.http_port",
+            "tls.lets_encrypt uses http-01, which `serve` answers on server.http_port, but "
+            "server.http_port is 0",
+            "set server.http_port = 80 (the CA always connects to port 80) or use dns-01");
+    }
+    if (le.enabled && le.challenge == "dns-01" && le.dns_hook.empty()) {
+        add("tls.lets_encrypt.challenge", "tls.lets_encrypt uses dns-01 but has no dns_hook",
+            "set tls.lets_encrypt.dns_hook to a command that publishes the TXT record");
+    }
+    for (const auto &domain : le.domains) {
+        if (le.enabled && le.challenge == "http-01" && domain.rfind("*.", 0) == 0) {
+            add("tls.lets_encrypt.domains",
+                "wildcard name \"" + domain + "\" needs dns-01, but challenge is http-01",
+                "set tls.lets_encrypt.challenge = \"dns-01\" and a dns_hook");
+        }
+    }
+    if (le.enabled && !c.tls.cert_file.empty()) {
+        add("tls.lets_encrypt.enabled",
+            "tls.lets_encrypt is enabled but tls.cert_file is set, so `serve` would never serve "
+            "the certificates it obtains",
+            "empty tls.cert_file and tls.key_file, or set tls.lets_encrypt.enabled = false");
+    }
+    if (le.retry_min_seconds > le.retry_max_seconds) {
+        add("tls.lets_encrypt.retry_min_seconds",
+            "tls.lets_encrypt.retry_min_seconds (" + std::to_string(le.retry_min_seconds) +
+                ") is above retry_max_seconds (" + std::to_string(le.retry_max_seconds) + ")");
     }
     if (c.server.http_port != 0 && c.server.http_port == c.server.port) {
         add("server.http_port",

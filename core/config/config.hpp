@@ -64,6 +64,11 @@ struct LetsEncryptConfig {
     int64_t renew_before_days = 30;
     std::string eab_kid;
     std::string eab_hmac_key; // secret
+    std::string dns_hook;     // dns-01 hook for certificates `serve` obtains
+    std::string deploy_hook;  // run after `serve` obtained or renewed one
+    int64_t check_interval_seconds = 86400;
+    int64_t retry_min_seconds = 300;
+    int64_t retry_max_seconds = 21600;
 };
 
 struct TlsConfig {

@@ -445,4 +445,55 @@ Result<std::vector<KeyPairPaths>> configured_sources(const config::Config &confi
     return std::vector<KeyPairPaths>{*dev};
 }
 
+bool CertificateStore::use_sources(const std::vector<KeyPairPaths> &sources, int64_t now)
+{
+    std::vector<Source> next;
+    bool any_loaded = false;
+    bool changed = false;
+    for (const auto &paths : sources) {
+        {
+            std::lock_guard lock(m_mutex);
+            auto it = std::find_if(m_sources.begin(), m_sources.end(), [&](const Source &s) {
+                return s.paths.cert_file == paths.cert_file && s.paths.key_file == paths.key_file;
+            });
+            if (it != m_sources.end()) {
+                any_loaded = any_loaded || it->current != nullptr;
+                next.push_back(*it);
+                continue;
+            }
+        }
+        Source source{paths, nullptr, stamp(paths.cert_file), stamp(paths.key_file)};
+        auto stamps = std::make_pair(source.cert_stamp, source.key_stamp);
+        {
+            std::lock_guard lock(m_mutex);
+            auto refused = m_refused.find(paths.cert_file.string());
+            if (refused != m_refused.end() && refused->second == stamps) {
+                continue; // refused before and unchanged since: no log every poll
+            }
+        }
+        changed = true;
+        auto loaded = load_certificate(paths.cert_file, paths.key_file, now);
+        if (loaded) {
+            source.current = *loaded;
+            any_loaded = true;
+            log::info("serving a new TLS certificate",
+                      {{"file", paths.cert_file.string()}, {"not_after", (*loaded)->not_after()}});
+        } else {
+            log::error("refused a new TLS certificate",
+                       {{"file", paths.cert_file.string()}, {"why", loaded.error().why}});
+            std::lock_guard lock(m_mutex);
+            m_refused[paths.cert_file.string()] = stamps;
+            continue;
+        }
+        next.push_back(std::move(source));
+    }
+    std::lock_guard lock(m_mutex);
+    changed = changed || next.size() != m_sources.size();
+    if (!any_loaded || !changed) {
+        return false;
+    }
+    m_sources = std::move(next);
+    return true;
+}
+
 } // namespace rcommerce::tls

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -96,6 +97,15 @@ public:
 
     [[nodiscard]] std::vector<CertificatePtr> all() const;
 
+    // Makes `sources` the set served, keeping the loaded state of sources
+    // already present and loading new ones. Done only when at least one of
+    // them loads, so the store never ends up serving nothing; a new source
+    // that fails to load is logged, left out, and tried again once its
+    // files change. Returns true when the set changed. For the ACME store's
+    // folders appearing while `serve` runs (its first certificate replaces
+    // the development one).
+    bool use_sources(const std::vector<KeyPairPaths> &sources, int64_t now);
+
 private:
     struct Stamp {
         int64_t mtime_ns = 0;
@@ -112,6 +122,8 @@ private:
 
     mutable std::mutex m_mutex;
     std::vector<Source> m_sources;
+    // New sources use_sources() could not load, with the stamps then.
+    std::map<std::string, std::pair<Stamp, Stamp>> m_refused;
 };
 
 // Which files the listener should serve, from the configuration: cert_file

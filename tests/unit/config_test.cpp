@@ -142,6 +142,28 @@ TEST_CASE("Let's Encrypt enabled needs an email and domains")
     CHECK(ok.problems.empty());
 }
 
+TEST_CASE("serve's Let's Encrypt settings must let it answer the challenge and retry sanely")
+{
+    const std::string base = "[tls.lets_encrypt]\nenabled = true\nemail = \"a@b.example\"\n";
+    auto no_http = load_text("[server]\nhttp_port = 0\n" + base + "domains = [\"a.example\"]\n");
+    CHECK(problem_for(no_http, "server.http_port") != nullptr);
+    auto wildcard = load_text(base + "domains = [\"*.a.example\"]\n");
+    CHECK(problem_for(wildcard, "tls.lets_encrypt.domains") != nullptr);
+    auto no_hook = load_text(base + "domains = [\"*.a.example\"]\nchallenge = \"dns-01\"\n");
+    CHECK(problem_for(no_hook, "tls.lets_encrypt.challenge") != nullptr);
+    CHECK(load_text(base + "domains = [\"*.a.example\"]\nchallenge = \"dns-01\"\n"
+                           "dns_hook = \"/bin/hook\"\n")
+              .problems.empty());
+    auto backwards = load_text(base + "domains = [\"a.example\"]\nretry_min_seconds = 600\n"
+                                      "retry_max_seconds = 60\n");
+    CHECK(problem_for(backwards, "tls.lets_encrypt.retry_min_seconds") != nullptr);
+    auto both = load_text("[tls]\ncert_file = \"c.pem\"\nkey_file = \"k.pem\"\n" + base +
+                          "domains = [\"a.example\"]\n");
+    CHECK(problem_for(both, "tls.lets_encrypt.enabled") != nullptr);
+    CHECK(problem_for(load_text("[tls.lets_encrypt]\ncheck_interval_seconds = 0\n"),
+                      "tls.lets_encrypt.check_interval_seconds") != nullptr);
+}
+
 TEST_CASE("other contradictions are errors")
 {
     CHECK(problem_for(load_text("[tls]\ncert_file = \"a.pem\"\n"), "tls.cert_file") != nullptr);

@@ -173,6 +173,39 @@ TEST_CASE("certificate store: a mismatched key is refused and the old one stays"
     std::filesystem::remove_all(two);
 }
 
+TEST_CASE("certificate store: new sources replace the set only when one of them loads")
+{
+    auto one = temp_dir("rc-sources-one");
+    auto two = temp_dir("rc-sources-two");
+    auto three = temp_dir("rc-sources-three");
+    bool created = false;
+    auto now = util::unix_now();
+    auto a = tls::ensure_development_certificate(one, now, created);
+    auto b = tls::ensure_development_certificate(two, now, created);
+    REQUIRE(a);
+    REQUIRE(b);
+    tls::CertificateStore store({*a});
+    REQUIRE(store.load_all(now));
+    auto first = store.select("");
+
+    // A pair whose key does not match: refused, the old set stays, and
+    // asking again without a change to its files changes nothing.
+    tls::KeyPairPaths broken{three / "cert.pem", three / "key.pem"};
+    std::filesystem::copy_file(a->cert_file, broken.cert_file);
+    std::filesystem::copy_file(b->key_file, broken.key_file);
+    CHECK_FALSE(store.use_sources({broken}, now));
+    CHECK_FALSE(store.use_sources({broken}, now));
+    CHECK(store.select("") == first);
+
+    CHECK(store.use_sources({*b}, now));
+    REQUIRE(store.all().size() == 1);
+    CHECK(store.select("") != first);
+    CHECK_FALSE(store.use_sources({*b}, now)); // the same set: no change
+    for (const auto &dir : {one, two, three}) {
+        std::filesystem::remove_all(dir);
+    }
+}
+
 TEST_CASE("certificate files that are not PEM give a clear error")
 {
     auto dir = temp_dir("rc-badcert-test");
