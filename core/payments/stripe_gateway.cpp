@@ -197,7 +197,7 @@ Result<RefundResult> StripeGateway::refund(const GatewayPayment &payment,
     if (auto status = check_refund(payment.amounts, amount); !status) {
         return status.error();
     }
-    auto form = refund_form(payment, amount);
+    auto form = refund_form(payment, amount, std::to_string(key.generation));
     if (!form) {
         return form.error();
     }

@@ -7,6 +7,7 @@
 #include "core/inventory/stock.hpp"
 #include "core/orders/order_service.hpp"
 #include "core/payments/manual_payment.hpp"
+#include "core/payments/refunds.hpp"
 #include "core/store/database.hpp"
 #include "core/store/migrations.hpp"
 #include "core/util/time.hpp"
@@ -164,8 +165,11 @@ TEST_CASE("paying converts reservations into a sale; refunds stop at what was ca
     CHECK(orders::get_order(*shop.db, order.id)->state == orders::OrderState::paid);
 
     auto eur = *money::find_currency("EUR");
-    CHECK(payments::refund_manually(*shop.db, order.id, {9999, eur}, "damaged").ok());
-    auto refused = payments::refund_manually(*shop.db, order.id, {500, eur}, "");
+    CHECK(
+        payments::refund_order(*shop.db, shop.inventory, nullptr, order.id, {9999, eur}, "damaged")
+            .ok());
+    auto refused =
+        payments::refund_order(*shop.db, shop.inventory, nullptr, order.id, {500, eur}, "");
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().code == "refund_exceeds_refundable");
     CHECK(refused.error().why.find("0.01") != std::string::npos);
