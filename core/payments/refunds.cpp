@@ -49,6 +49,8 @@ Result<Refund> send_refund(store::Database &db, const config::InventoryConfig &i
             } else if (answered) {
                 settled = rows::settle_refund(c, inventory, pending.id, "", "failed",
                                               "stripe.refund_failed");
+            } else {
+                c.execute("UPDATE refunds SET unanswered = 1 WHERE id = ?", pending.id);
             }
             refund = rows::load_refund(c, pending.id);
             return settled;
@@ -68,7 +70,8 @@ Result<Refund> send_refund(store::Database &db, const config::InventoryConfig &i
     return *refund;
 }
 
-// Refunds sent earlier whose call never got an answer.
+// Refunds sent earlier whose call never got an answer (not those whose call
+// is still in flight in another request).
 std::vector<PendingRefund> unanswered(store::Database &db, int64_t order_id)
 {
     auto lease = db.connection();
@@ -79,7 +82,7 @@ std::vector<PendingRefund> unanswered(store::Database &db, int64_t order_id)
     }
     lease->query(
         "SELECT id, amount FROM refunds WHERE payment_id = ? AND state = 'pending' AND "
-        "provider_reference = '' ORDER BY id",
+        "provider_reference = '' AND unanswered = 1 ORDER BY id",
         [&](const store::Row &row) {
             PendingRefund pending{row.integer(0), {row.integer(1), payment->amount.currency}, {}};
             pending.before = as_gateway(*payment);

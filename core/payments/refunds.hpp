@@ -26,9 +26,12 @@ namespace rcommerce::payments {
 // Refunds `amount` of order `order_id`'s captured payment. `card` is the
 // Stripe gateway (nullptr when Stripe is not enabled; a Stripe payment's
 // refund is then refused with stripe_not_enabled). Before a new Stripe
-// refund, refunds whose earlier call got no answer (pending, no Stripe id)
+// refund, refunds whose earlier call got no answer (marked `unanswered`)
 // are sent again under their own keys, so they settle instead of holding
-// their amount forever.
+// their amount forever. Known gap: a process killed during the call leaves
+// its refund pending and unmarked; only the refund's webhook (which finds
+// it by metadata) settles it, and if Stripe never got the call nothing
+// does and its amount stays held until a person marks the row failed.
 //
 // Errors: nothing_to_refund (409) when nothing was captured;
 // refund_exceeds_refundable (409) naming what is still refundable;

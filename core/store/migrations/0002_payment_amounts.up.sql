@@ -12,3 +12,9 @@ UPDATE payments SET authorized = amount WHERE state = 'authorized';
 -- A gateway refund is found again by the gateway's id when its webhook comes.
 CREATE UNIQUE INDEX refunds_provider_reference
     ON refunds (payment_id, provider_reference) WHERE provider_reference <> '';
+
+-- A refund whose call to the gateway got no answer (network, 5xx after the
+-- retries): still pending, and sent again under its own Idempotency-Key by
+-- the next refund call, unlike one whose call is simply still in flight.
+ALTER TABLE refunds ADD COLUMN unanswered INTEGER NOT NULL DEFAULT 0
+    CHECK (unanswered IN (0, 1));
