@@ -168,50 +168,43 @@ struct CardShop : Shop {
     }
 };
 
+json event(const std::string &id, const std::string &type, json object)
+{
+    return {{"id", id}, {"object", "event"}, {"type", type}, {"data", {{"object", object}}}};
+}
+
 json intent_event(const std::string &id, const std::string &intent, int64_t received)
 {
-    return {{"id", id},
-            {"object", "event"},
-            {"type", "payment_intent.succeeded"},
-            {"data",
-             {{"object",
-               {{"id", intent},
-                {"object", "payment_intent"},
-                {"status", "succeeded"},
-                {"currency", "eur"},
-                {"amount", received},
-                {"amount_received", received}}}}}};
+    return event(id, "payment_intent.succeeded",
+                 {{"id", intent},
+                  {"object", "payment_intent"},
+                  {"status", "succeeded"},
+                  {"currency", "eur"},
+                  {"amount", received},
+                  {"amount_received", received}});
 }
 
 json charge_refunded(const std::string &id, const std::string &intent, int64_t refunded)
 {
-    return {{"id", id},
-            {"object", "event"},
-            {"type", "charge.refunded"},
-            {"data",
-             {{"object",
-               {{"id", "ch_" + intent},
-                {"object", "charge"},
-                {"payment_intent", intent},
-                {"currency", "eur"},
-                {"amount_refunded", refunded}}}}}};
+    return event(id, "charge.refunded",
+                 {{"id", "ch_" + intent},
+                  {"object", "charge"},
+                  {"payment_intent", intent},
+                  {"currency", "eur"},
+                  {"amount_refunded", refunded}});
 }
 
 json refund_updated(const std::string &id, const std::string &refund, const std::string &intent,
                     int64_t amount, const std::string &status, int64_t ours)
 {
-    return {{"id", id},
-            {"object", "event"},
-            {"type", "refund.updated"},
-            {"data",
-             {{"object",
-               {{"id", refund},
-                {"object", "refund"},
-                {"payment_intent", intent},
-                {"currency", "eur"},
-                {"amount", amount},
-                {"status", status},
-                {"metadata", {{"rcommerce_refund_id", std::to_string(ours)}}}}}}}};
+    return event(id, "refund.updated",
+                 {{"id", refund},
+                  {"object", "refund"},
+                  {"payment_intent", intent},
+                  {"currency", "eur"},
+                  {"amount", amount},
+                  {"status", status},
+                  {"metadata", {{"rcommerce_refund_id", std::to_string(ours)}}}});
 }
 
 const char *k_captures = "SELECT count(*) FROM payment_events pe JOIN payments p ON "
