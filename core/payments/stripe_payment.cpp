@@ -4,6 +4,7 @@
 #include "core/orders/order_service.hpp"
 #include "core/payments/event_merge.hpp"
 #include "core/payments/payment_rows.hpp"
+#include "core/payments/stripe_gateway.hpp"
 #include "core/payments/webhook.hpp"
 #include "core/store/database.hpp"
 
@@ -84,17 +85,6 @@ Result<Payment> record_answer(store::Database &db, const config::InventoryConfig
     return *recorded;
 }
 
-std::string_view refund_state(std::string_view stripe_status)
-{
-    if (stripe_status == "succeeded") {
-        return "succeeded";
-    }
-    if (stripe_status == "failed" || stripe_status == "canceled") {
-        return "failed";
-    }
-    return "pending"; // pending, requires_action
-}
-
 // refund.created / refund.updated / refund.failed: settles the refund row
 // the event names. A refund we do not know was made outside rcommerce; its
 // money arrives with charge.refunded, so it is not counted here too.
@@ -116,8 +106,9 @@ Result<bool> apply_refund_event(store::Connection &c, const config::InventoryCon
     if (refund_id == 0) {
         return false;
     }
-    if (auto settled = rows::settle_refund(c, inventory, refund_id, event.object_id,
-                                           refund_state(event.status), "stripe." + event.type);
+    if (auto settled =
+            rows::settle_refund(c, inventory, refund_id, event.object_id,
+                                stripe::refund_state(event.status), "stripe." + event.type);
         !settled) {
         return settled.error();
     }
