@@ -286,7 +286,11 @@ def stripe_refunds():
     status, _, _ = pay(order_id)
     check(status == 201, "stripe refunds: paid", status)
     intent = intent_of(order_id)
+    # Stripe's answer is held until its refund.created and charge.refunded
+    # went out: the webhooks settle our refund while the call is in flight.
+    fake("/_control", {"delay_ms": 1000, "hold_next": 1, "hold_suffix": "/v1/refunds"})
     status, first, _ = refund(order_id, 9999)
+    fake("/_control", {"delay_ms": 0, "hold_suffix": ""})
     check(status == 201 and first["state"] == "succeeded" and
           first["provider_reference"].startswith("re_"), "refund 99.99 through Stripe",
           (status, first))
@@ -302,6 +306,10 @@ def stripe_refunds():
     check(refund_rows(order_id) == [(9999, "succeeded", first["provider_reference"])],
           "one refund row after its webhooks", refund_rows(order_id))
     check(order_refunded(order_id) == 9999, "order refunded 99.99 once", order_refunded(order_id))
+    via = db("SELECT pe.type FROM payment_events pe JOIN payments p ON p.id = pe.payment_id "
+             "WHERE p.order_id = ? AND pe.to_state = 'partially_refunded'", order_id)
+    check(via == [("stripe.refund.created",)],
+          "the refund's webhook settled it while the call was in flight", via)
     status, problem, _ = refund(order_id, 500)
     check(status == 409 and problem.get("code") == "refund_exceeds_refundable" and
           "0.01" in problem.get("detail", ""), "5.00 more is refused naming 0.01",
