@@ -145,22 +145,21 @@ Status reserve_all(store::Connection &c, const config::InventoryConfig &config, 
     return move_order(c, order.id, order.state, OrderState::awaiting_payment);
 }
 
-// Runs a state change in one write transaction, rolled back on an error.
-template <typename F> Result<Order> change(store::Database &db, int64_t id, F work)
+// A state change in one write transaction; the order as it is afterwards.
+Result<Order> change(store::Database &db, int64_t id, const OrderWork &work)
 {
-    auto lease = db.connection();
-    store::Transaction transaction(*lease);
-    auto order = load_order(*lease, id);
-    if (!order) {
-        return order;
-    }
-    Status done = work(*lease, *order);
+    std::optional<Order> updated;
+    Status done = in_order_transaction(db, id, [&](store::Connection &c, const Order &order) {
+        Status status = work(c, order);
+        if (status) {
+            updated = load_order(c, id).value();
+        }
+        return status;
+    });
     if (!done) {
         return done.error();
     }
-    auto updated = load_order(*lease, id);
-    transaction.commit();
-    return updated;
+    return *updated;
 }
 
 } // namespace
@@ -178,6 +177,21 @@ Result<Order> load_order(store::Connection &c, int64_t id)
     }
     load_details(c, *order);
     return *order;
+}
+
+Status in_order_transaction(store::Database &db, int64_t id, const OrderWork &work)
+{
+    auto lease = db.connection();
+    store::Transaction transaction(*lease);
+    auto order = load_order(*lease, id);
+    if (!order) {
+        return order.error();
+    }
+    Status done = work(*lease, *order);
+    if (done) {
+        transaction.commit();
+    }
+    return done;
 }
 
 Status move_order(store::Connection &c, int64_t id, OrderState from, OrderState to)

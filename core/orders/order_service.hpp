@@ -19,6 +19,7 @@
 #include "core/util/result.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -103,6 +104,13 @@ struct OrderInput {
 
 // The order as stored, or order_not_found.
 [[nodiscard]] Result<Order> load_order(store::Connection &connection, int64_t id);
+
+// Runs `work` on order `id`, read inside one write transaction (BEGIN
+// IMMEDIATE), and commits only when work succeeds; an error, an exception or
+// a missing order (order_not_found) rolls everything back. Every change to an
+// order or its payments goes through here, so each sees the order as it is.
+using OrderWork = std::function<Status(store::Connection &, const Order &)>;
+[[nodiscard]] Status in_order_transaction(store::Database &db, int64_t id, const OrderWork &work);
 
 // Checks the table and writes the new state (no other effect).
 [[nodiscard]] Status move_order(store::Connection &connection, int64_t id, OrderState from,

@@ -67,10 +67,12 @@ Result<GatewayPayment> merge_event(const GatewayPayment &payment, const WebhookE
         next.failure_message = event.failure_message;
         break;
     case EventKind::payment_intent_canceled:
+    case EventKind::refund_updated: // a refund row's business (stripe_payment.cpp)
     case EventKind::unhandled:
         break;
     }
     amounts.authorized = std::max(amounts.authorized, amounts.captured);
+    release_uncaptured(amounts);
 
     if (auto consistent = check_amounts(amounts); !consistent) {
         return mismatch(event, consistent.error().why);

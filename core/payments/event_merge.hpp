@@ -4,11 +4,12 @@
 //
 // Amounts only grow: captured becomes max(recorded, amount_received),
 // refunded max(recorded, the charge's amount_refunded), authorized at least
-// captured. Money that moved always wins over a failure or a cancellation:
-// a `payment_failed` or `canceled` event changes the state only while
-// nothing was captured, and a success after a recorded decline (another
-// card) moves the payment on. Folding the same events in any order, or the
-// same event twice, gives the same payment.
+// captured, and exactly captured once anything is (a capture releases the
+// rest, see release_uncaptured). Money that moved always wins over a failure
+// or a cancellation: a `payment_failed` or `canceled` event changes the
+// state only while nothing was captured, and a success after a recorded
+// decline (another card) moves the payment on. Folding the same events in
+// any order, or the same event twice, gives the same payment.
 #pragma once
 
 #include "core/payments/gateway.hpp"

@@ -105,6 +105,8 @@ public:
 
     // Refunds part or all of what is refundable (check_refund first, in the
     // caller's transaction; the gateway checks again against its input).
+    // Key: (order, "refund", our refund row's id), so a refund re-sent after
+    // a lost answer is the same refund at the gateway.
     [[nodiscard]] virtual Result<RefundResult>
     refund(const GatewayPayment &payment, const money::Money &amount, const OperationKey &key) = 0;
 

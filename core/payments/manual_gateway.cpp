@@ -58,8 +58,8 @@ Result<GatewayPayment> ManualGateway::capture(const GatewayPayment &payment,
     if (auto status = move_to(next, PaymentState::captured); !status) {
         return status.error();
     }
-    next.amounts.authorized = payment.amounts.amount;
     next.amounts.captured = captured;
+    release_uncaptured(next.amounts); // the rest of the authorization is let go
     return next;
 }
 

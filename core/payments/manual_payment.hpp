@@ -19,15 +19,27 @@ class Database;
 
 namespace rcommerce::payments {
 
+// A payment as stored. Amounts are minor units of amount.currency.
 struct Payment {
     int64_t id = 0;
     int64_t order_id = 0;
     std::string gateway;
+    std::string provider_reference; // Stripe's PaymentIntent id; empty for manual
     PaymentState state = PaymentState::pending;
-    money::Money amount;
-    int64_t refunded = 0;
+    money::Money amount;        // what the order asked for
+    int64_t authorized = 0;     // held at the gateway
+    int64_t captured = 0;       // taken (less than amount after a partial capture)
+    int64_t refunded = 0;       // sum of succeeded refunds
+    int64_t refund_pending = 0; // sum of refunds sent to the gateway, not yet settled
     std::string created_at;
 };
+
+// The stored payment's amounts; `refunded` counts succeeded refunds only.
+[[nodiscard]] PaymentAmounts amounts_of(const Payment &payment);
+
+// What a new refund is checked against: pending refunds count as refunded,
+// so two refunds racing for the same remainder cannot both pass.
+[[nodiscard]] PaymentAmounts refundable_amounts_of(const Payment &payment);
 
 struct Refund {
     int64_t id = 0;
@@ -35,7 +47,8 @@ struct Refund {
     int64_t order_id = 0;
     money::Money amount;
     std::string reason;
-    std::string state;
+    std::string state;              // pending, succeeded, failed
+    std::string provider_reference; // Stripe's refund id (re_...); empty for manual
     std::string created_at;
 };
 
@@ -45,12 +58,6 @@ struct Refund {
 // with reservations_expired (409) when the reservations are gone.
 [[nodiscard]] Result<Payment> pay_manually(store::Database &db,
                                            const config::InventoryConfig &config, int64_t order_id);
-
-// Refunds `amount` of an order's captured manual payment. Refused with
-// refund_exceeds_refundable naming what is still refundable; the refund
-// that returns everything moves the order to `refunded`.
-[[nodiscard]] Result<Refund> refund_manually(store::Database &db, int64_t order_id,
-                                             const money::Money &amount, std::string_view reason);
 
 [[nodiscard]] Result<std::vector<Payment>> order_payments(store::Database &db, int64_t order_id);
 

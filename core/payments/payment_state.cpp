@@ -119,6 +119,13 @@ std::optional<PaymentState> state_from_amounts(const PaymentAmounts &a)
     return std::nullopt;
 }
 
+void release_uncaptured(PaymentAmounts &a) noexcept
+{
+    if (a.captured > 0) {
+        a.authorized = a.captured;
+    }
+}
+
 int64_t refundable(const PaymentAmounts &a) noexcept
 {
     // Bounded amounts: the difference cannot overflow.
@@ -158,6 +165,27 @@ Status check_refund(const PaymentAmounts &a, const money::Money &requested)
                       money::format_amount(a.refunded, a.currency) + "), asked for " +
                       money::format_amount(requested.amount, a.currency);
     return refusal("refund_exceeds_refundable", std::move(why));
+}
+
+Status check_capture(const PaymentAmounts &a, const std::optional<money::Money> &requested)
+{
+    if (!requested) {
+        return ok_status();
+    }
+    std::string why;
+    if (!(requested->currency == a.currency)) {
+        why = "the payment is in " + std::string(a.currency.code()) + ", the capture in " +
+              std::string(requested->currency.code());
+    } else if (requested->amount <= 0 || requested->amount > a.authorized) {
+        why = "at most " + money::format_amount(a.authorized, a.currency) + " " +
+              std::string(a.currency.code()) + " is authorized, asked for " +
+              money::format_amount(requested->amount, a.currency);
+    } else {
+        return ok_status();
+    }
+    Error error = make_error(ErrorKind::validation, "invalid_amount", "capturing the payment", why);
+    error.fields.push_back({"amount", std::move(why)});
+    return error;
 }
 
 std::optional<orders::OrderState> order_state_after_payment(orders::OrderState order,

@@ -21,7 +21,8 @@
 //   returned; `refunded` is terminal.
 //
 // Amounts always satisfy 0 <= refunded <= captured <= authorized <= amount
-// once authorized; with automatic capture authorized == captured.
+// once authorized; once anything is captured authorized == captured (the
+// rest of the authorization is released, see release_uncaptured).
 #pragma once
 
 #include "core/money/money.hpp"
@@ -77,6 +78,12 @@ struct PaymentAmounts {
 // tell pending from failed or cancelled: those come from gateway events).
 [[nodiscard]] std::optional<PaymentState> state_from_amounts(const PaymentAmounts &amounts);
 
+// A capture is final: the gateway releases whatever part of the
+// authorization it did not take (Stripe does on a partial capture). So once
+// anything is captured, authorized becomes captured; before that it keeps the
+// larger of what is recorded and what is reported.
+void release_uncaptured(PaymentAmounts &amounts) noexcept;
+
 // captured - refunded.
 [[nodiscard]] int64_t refundable(const PaymentAmounts &amounts) noexcept;
 
@@ -87,6 +94,13 @@ struct PaymentAmounts {
 // refundable (captured 100.00, already refunded 99.99)". Call it in the same
 // transaction that records the refund.
 [[nodiscard]] Status check_refund(const PaymentAmounts &amounts, const money::Money &requested);
+
+// A capture of `requested` (everything authorized when nullopt) is allowed
+// only when it is positive, in the payment's currency and no more than the
+// authorized amount. Refusal: ErrorKind::validation, code "invalid_amount",
+// naming the authorized amount ("at most 80.00 EUR is authorized").
+[[nodiscard]] Status check_capture(const PaymentAmounts &amounts,
+                                   const std::optional<money::Money> &requested);
 
 // What the order becomes when its payment reaches `payment` with `amounts`:
 // - awaiting_payment + captured (or already partially/fully refunded, when

@@ -241,7 +241,8 @@ Result<FormFields> capture_form(const money::Currency &currency, std::optional<i
     return FormFields{{"amount_to_capture", std::to_string(*stripe_amount)}};
 }
 
-Result<FormFields> refund_form(const GatewayPayment &payment, const money::Money &amount)
+Result<FormFields> refund_form(const GatewayPayment &payment, const money::Money &amount,
+                               std::string_view refund_id)
 {
     auto stripe_amount = to_stripe_amount(amount);
     if (!stripe_amount) {
@@ -251,6 +252,7 @@ Result<FormFields> refund_form(const GatewayPayment &payment, const money::Money
         {"payment_intent", payment.id},
         {"amount", std::to_string(*stripe_amount)},
         {"metadata[order_id]", payment.order_id},
+        {"metadata[rcommerce_refund_id]", std::string(refund_id)},
     };
 }
 

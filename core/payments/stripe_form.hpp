@@ -60,7 +60,9 @@ using FormFields = std::vector<std::pair<std::string, std::string>>;
 [[nodiscard]] FormFields confirm_form(const ConfirmOptions &options);
 [[nodiscard]] Result<FormFields> capture_form(const money::Currency &currency,
                                               std::optional<int64_t> amount);
-[[nodiscard]] Result<FormFields> refund_form(const GatewayPayment &payment,
-                                             const money::Money &amount);
+// metadata[rcommerce_refund_id] carries our refund row's id, so the refund's
+// webhooks find it even before Stripe's answer to the call is recorded.
+[[nodiscard]] Result<FormFields>
+refund_form(const GatewayPayment &payment, const money::Money &amount, std::string_view refund_id);
 
 } // namespace rcommerce::payments::stripe

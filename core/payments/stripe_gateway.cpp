@@ -191,13 +191,24 @@ Result<GatewayPayment> StripeGateway::cancel(const GatewayPayment &payment, cons
     return intent_call(payment, "cancel", {}, key);
 }
 
+std::string_view refund_state(std::string_view stripe_status) noexcept
+{
+    if (stripe_status == "succeeded") {
+        return "succeeded";
+    }
+    if (stripe_status == "failed" || stripe_status == "canceled") {
+        return "failed";
+    }
+    return "pending";
+}
+
 Result<RefundResult> StripeGateway::refund(const GatewayPayment &payment,
                                            const money::Money &amount, const OperationKey &key)
 {
     if (auto status = check_refund(payment.amounts, amount); !status) {
         return status.error();
     }
-    auto form = refund_form(payment, amount);
+    auto form = refund_form(payment, amount, std::to_string(key.generation));
     if (!form) {
         return form.error();
     }
@@ -206,15 +217,20 @@ Result<RefundResult> StripeGateway::refund(const GatewayPayment &payment,
         return refund.error();
     }
 
-    std::string status = member(*refund, "status");
+    std::string id = member(*refund, "id");
+    if (id.empty()) {
+        return make_error(ErrorKind::unavailable, "stripe_bad_response", "reading Stripe's Refund",
+                          "no id");
+    }
+    std::string status(refund_state(member(*refund, "status")));
     GatewayPayment next = payment;
-    if (status == "succeeded" || status == "pending") {
+    if (status != "failed") {
         // Pending refunds count as refunded: the money is committed and must
         // not be refunded twice. A later failure arrives as a webhook.
         next.amounts.refunded += amount.amount;
         next.state = state_from_amounts(next.amounts).value_or(payment.state);
     }
-    return RefundResult{member(*refund, "id"), amount, status, std::move(next)};
+    return RefundResult{std::move(id), amount, std::move(status), std::move(next)};
 }
 
 Result<GatewayPayment> StripeGateway::retrieve(const GatewayPayment &payment)

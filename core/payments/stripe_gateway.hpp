@@ -23,6 +23,11 @@ namespace rcommerce::payments::stripe {
 [[nodiscard]] Result<GatewayPayment> payment_from_intent(const nlohmann::json &intent,
                                                          const GatewayPayment &previous);
 
+// A Refund object's status -> the refund row's state: "succeeded";
+// "failed" for failed and canceled; "pending" for pending, requires_action
+// and anything newer (money committed but not confirmed).
+[[nodiscard]] std::string_view refund_state(std::string_view stripe_status) noexcept;
+
 class StripeGateway final : public Gateway {
 public:
     explicit StripeGateway(ClientOptions options) : m_client(std::move(options)) {}

@@ -33,13 +33,32 @@ struct StripePayment {
 };
 
 // Creates (or reuses) the order's payment and PaymentIntent and confirms it
-// with `payment_method`. Errors: the order's state forbids paying
-// (invalid_transition, 409); Stripe unreachable (503, the row stays pending
-// and a retry reuses it and its keys); a decline is not an error.
-[[nodiscard]] Result<StripePayment> pay_with_stripe(store::Database &db,
-                                                    const config::Config &config, Gateway &gateway,
-                                                    int64_t order_id,
-                                                    std::string_view payment_method);
+// with `payment_method`. `capture` chooses automatic or manual capture for a
+// new PaymentIntent ([payment.stripe] capture_method when nullopt). Errors:
+// the order's state forbids paying (invalid_transition, 409); Stripe
+// unreachable (503, the row stays pending and a retry reuses it and its
+// keys); a decline is not an error.
+[[nodiscard]] Result<StripePayment>
+pay_with_stripe(store::Database &db, const config::Config &config, Gateway &gateway,
+                int64_t order_id, std::string_view payment_method,
+                std::optional<CaptureMethod> capture = std::nullopt);
+
+// Captures `amount` (all of it when nullopt) of the order's authorized
+// Stripe payment. The payment records what was captured, the rest of the
+// authorization is released (Stripe lets it go), and the order becomes paid,
+// converting its reservations into a sale. Errors: nothing_to_capture (409)
+// when the order has no authorized payment; invalid_amount (422) for an
+// amount that is not positive, in another currency or over the authorized
+// amount (naming it); Stripe's refusals as stripe::error_from_api says.
+[[nodiscard]] Result<Payment> capture_stripe_payment(store::Database &db,
+                                                     const config::Config &config, Gateway &gateway,
+                                                     int64_t order_id,
+                                                     std::optional<money::Money> amount);
+
+// The stored payment as the gateway interface sees it: the PaymentIntent id
+// and amounts, with refunds still pending counted as refunded (money
+// committed to go back).
+[[nodiscard]] GatewayPayment as_gateway(const Payment &payment);
 
 struct WebhookOutcome {
     std::string event_id;
@@ -52,8 +71,11 @@ struct WebhookOutcome {
 // [payment.stripe] webhook_secret and webhook_tolerance_seconds, over the raw
 // body bytes), records its event id once in processed_webhook_events and
 // applies handled types to the payment whose provider reference is the
-// event's PaymentIntent. Failures change nothing: invalid_signature /
-// invalid_event / event_mismatch (validation, 400); unknown_payment_intent
+// event's PaymentIntent. refund.* events settle the refund row they name
+// (by Stripe's id or our metadata id); charge.refunded records only money
+// refunded beyond every refund we know of (pending ones included), so a
+// refund we made is never counted twice whichever report comes first. Failures change nothing:
+// invalid_signature / invalid_event / event_mismatch (validation, 400); unknown_payment_intent
 // (not_found: not recorded, so Stripe's retry is applied once our pay call
 // has stored the intent id).
 [[nodiscard]] Result<WebhookOutcome> apply_stripe_webhook(store::Database &db,

@@ -170,6 +170,8 @@ std::string_view to_string(EventKind kind) noexcept
         return "payment_intent.canceled";
     case EventKind::charge_refunded:
         return "charge.refunded";
+    case EventKind::refund_updated:
+        return "refund.updated";
     case EventKind::unhandled:
         return "unhandled";
     }
@@ -202,9 +204,15 @@ Status read_amount(const nlohmann::json &object, const char *key, int64_t &out)
 
 EventKind kind_of(std::string_view type)
 {
+    // A refund's life (created, then updated or failed) is read from the
+    // refund object itself, whichever of the three reports it.
+    if (type == "refund.created" || type == "refund.failed") {
+        return EventKind::refund_updated;
+    }
     for (EventKind kind :
          {EventKind::payment_intent_succeeded, EventKind::payment_intent_payment_failed,
-          EventKind::payment_intent_canceled, EventKind::charge_refunded}) {
+          EventKind::payment_intent_canceled, EventKind::charge_refunded,
+          EventKind::refund_updated}) {
         if (to_string(kind) == type) {
             return kind;
         }
@@ -226,6 +234,7 @@ Status read_object(const nlohmann::json &object, WebhookEvent &event)
     if (auto metadata = object.find("metadata");
         metadata != object.end() && metadata->is_object()) {
         event.order_id = string_member(*metadata, "order_id");
+        event.refund_id = string_member(*metadata, "rcommerce_refund_id");
     }
     if (auto error = object.find("last_payment_error");
         error != object.end() && error->is_object()) {

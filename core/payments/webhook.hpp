@@ -76,6 +76,7 @@ enum class EventKind {
     payment_intent_payment_failed,
     payment_intent_canceled,
     charge_refunded,
+    refund_updated, // refund.created, refund.updated and refund.failed alike
     unhandled,
 };
 
@@ -93,6 +94,7 @@ struct WebhookEvent {
     std::string object_id;      // data.object.id: pi_... or ch_...
     std::string payment_intent; // pi_... (the object itself, or a charge's intent)
     std::string order_id;       // data.object.metadata.order_id, if any
+    std::string refund_id;      // data.object.metadata.rcommerce_refund_id: our refund row
     std::string status;         // data.object.status
     std::optional<money::Currency> currency;
     int64_t amount = 0;

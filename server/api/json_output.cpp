@@ -126,9 +126,13 @@ nlohmann::json to_json(const payments::Payment &payment)
             {"id", payment.id},
             {"order_id", payment.order_id},
             {"gateway", payment.gateway},
+            {"provider_reference", payment.provider_reference},
             {"state", payments::to_string(payment.state)},
             {"amount", money::to_json(payment.amount)},
+            {"authorized", money_json(payment.authorized, payment.amount.currency)},
+            {"captured", money_json(payment.captured, payment.amount.currency)},
             {"refunded", money_json(payment.refunded, payment.amount.currency)},
+            {"refund_pending", money_json(payment.refund_pending, payment.amount.currency)},
             {"created_at", payment.created_at}};
 }
 
@@ -141,6 +145,7 @@ nlohmann::json to_json(const payments::Refund &refund)
             {"amount", money::to_json(refund.amount)},
             {"reason", refund.reason},
             {"state", refund.state},
+            {"provider_reference", refund.provider_reference},
             {"created_at", refund.created_at}};
 }
 

@@ -1,5 +1,6 @@
-// /api/v1/orders: create, read, list, state changes, the manual payment
-// hand-off and manual refunds.
+// /api/v1/orders: create, read, list, state changes, payments (manual and
+// Stripe), capture of an authorization and refunds.
+#include "core/payments/refunds.hpp"
 #include "core/payments/stripe_gateway.hpp"
 #include "core/payments/stripe_payment.hpp"
 #include "server/api/json_input.hpp"
@@ -57,9 +58,19 @@ Result<Reply> pay(Services &services, const httplib::Request &request)
     }
     util::FieldErrors errors;
     JsonFields fields(*body, errors);
-    fields.reject_unknown({"gateway", "payment_method"});
+    fields.reject_unknown({"gateway", "payment_method", "capture_method"});
     auto gateway = fields.string("gateway", Need::required);
     auto method = fields.string("payment_method");
+    auto capture_text = fields.string("capture_method");
+    std::optional<payments::CaptureMethod> capture;
+    if (capture_text) {
+        capture = payments::capture_method_from_string(*capture_text);
+        if (!capture) {
+            errors.add("capture_method", "must be \"automatic\" or \"manual\"");
+        } else if (!gateway || *gateway != "stripe") {
+            errors.add("capture_method", "only applies to \"stripe\"");
+        }
+    }
     const auto &stripe = services.config.payment.stripe;
     if (gateway && *gateway == "stripe") {
         if (!stripe.enabled) {
@@ -81,8 +92,8 @@ Result<Reply> pay(Services &services, const httplib::Request &request)
             payments::pay_manually(services.db, services.config.inventory, path_id(request)), 201);
     }
     payments::stripe::StripeGateway card(payments::stripe::client_options(stripe));
-    auto paid =
-        payments::pay_with_stripe(services.db, services.config, card, path_id(request), *method);
+    auto paid = payments::pay_with_stripe(services.db, services.config, card, path_id(request),
+                                          *method, capture);
     if (!paid) {
         return paid.error();
     }
@@ -115,7 +126,38 @@ Result<Reply> refund(Services &services, const httplib::Request &request)
     if (!errors.empty()) {
         return errors.error("refunding");
     }
-    return reply(payments::refund_manually(services.db, path_id(request), *amount, reason), 201);
+    const auto &stripe = services.config.payment.stripe;
+    std::optional<payments::stripe::StripeGateway> card;
+    if (stripe.enabled) {
+        card.emplace(payments::stripe::client_options(stripe));
+    }
+    return reply(payments::refund_order(services.db, services.config.inventory,
+                                        card ? &*card : nullptr, path_id(request), *amount, reason),
+                 201);
+}
+
+Result<Reply> capture(Services &services, const httplib::Request &request)
+{
+    auto body = json_body(request);
+    if (!body) {
+        return body.error();
+    }
+    util::FieldErrors errors;
+    JsonFields fields(*body, errors);
+    fields.reject_unknown({"amount"});
+    auto amount = fields.money("amount");
+    if (!errors.empty()) {
+        return errors.error("capturing");
+    }
+    const auto &stripe = services.config.payment.stripe;
+    if (!stripe.enabled) {
+        return make_error(ErrorKind::conflict, "nothing_to_capture", "capturing a payment",
+                          "only Stripe payments are authorized before capture, and "
+                          "[payment.stripe] is not enabled");
+    }
+    payments::stripe::StripeGateway card(payments::stripe::client_options(stripe));
+    return reply(payments::capture_stripe_payment(services.db, services.config, card,
+                                                  path_id(request), amount));
 }
 
 Result<Reply> list_orders(Services &services, const httplib::Request &request)
@@ -179,6 +221,8 @@ void mount_orders(httplib::Server &server, const std::shared_ptr<Services> &serv
           [&s](const auto &r) { return order_payments(s, r); });
     route(server, services, Method::post, order + "/refunds", Scope::admin, Idempotent::yes,
           [&s](const auto &r) { return refund(s, r); });
+    route(server, services, Method::post, order + "/capture", Scope::admin, Idempotent::yes,
+          [&s](const auto &r) { return capture(s, r); });
 }
 
 } // namespace rcommerce::server::api

@@ -20,7 +20,14 @@ const state = {
   idempotency: new Map(), // key -> {fingerprint, status, body, done, waiters}
   requests: [],
   events: [],
-  control: { decline_next: 0, fail_500_next: 0, delay_ms: 0, slow_next: 0 },
+  // decline_next: cards declined; fail_500_next: answers lost after the
+  // work was done; slow_next: requests held delay_ms before the work;
+  // hold_next: answers to requests whose path ends with hold_suffix held
+  // delay_ms after the work (its webhooks go out first); refund_pending_next: refunds left pending, settled delay_ms
+  // later (refund.updated); refund_error_next: {status, type, code, message}
+  // answers the next refund instead of doing it.
+  control: { decline_next: 0, fail_500_next: 0, delay_ms: 0, slow_next: 0, hold_next: 0,
+    hold_suffix: '', refund_pending_next: 0, refund_error_next: null },
   webhook: { url: process.env.WEBHOOK_URL || '', secret: process.env.WEBHOOK_SECRET || '' },
 };
 let counter = 0;
@@ -68,7 +75,7 @@ const allowed = {
   confirm: new Set(['payment_method', 'return_url']),
   capture: new Set(['amount_to_capture']),
   cancel: new Set(['cancellation_reason']),
-  refund: new Set(['payment_intent', 'amount', 'reason']),
+  refund: new Set(['payment_intent', 'amount', 'reason']), // and metadata[...]
 };
 
 function checkKnown(params, which) {
@@ -196,11 +203,44 @@ function createRefund(params) {
     return invalid(`Refund amount (${params.amount}) is greater than unrefunded amount ` +
       `on charge (${left})`, 'amount');
   }
+  const injected = state.control.refund_error_next;
+  if (injected) {
+    state.control.refund_error_next = null;
+    return stripeError(injected.status || 400, injected.type || 'invalid_request_error',
+      injected.message || 'Refund refused.', injected.code ? { code: injected.code } : {});
+  }
+  // Stripe counts a pending refund in the charge's amount_refunded at once.
   charge.amount_refunded += amount;
   charge.refunded = charge.amount_refunded === captured;
+  const pending = state.control.refund_pending_next > 0;
+  if (pending) state.control.refund_pending_next--;
   const refund = { id: newId('re'), object: 'refund', amount, currency: pi.currency,
-    payment_intent: pi.id, charge: charge.id, status: 'succeeded', metadata: metadataOf(params) };
+    payment_intent: pi.id, charge: charge.id, status: pending ? 'pending' : 'succeeded',
+    metadata: metadataOf(params) };
   state.refunds.set(refund.id, refund);
+  sendEvent('refund.created', { ...refund });
+  sendEvent('charge.refunded', JSON.parse(JSON.stringify(charge)));
+  if (pending) {
+    setTimeout(() => {
+      refund.status = 'succeeded';
+      sendEvent('refund.updated', { ...refund });
+    }, state.control.delay_ms);
+  }
+  return { status: 200, body: refund };
+}
+
+// A refund made in Stripe's Dashboard: rcommerce did not ask for it.
+function dashboardRefund(params) {
+  const pi = state.intents.get(params.payment_intent || '');
+  if (!pi || pi.status !== 'succeeded') return invalid('No captured payment_intent');
+  const charge = pi.charges[pi.charges.length - 1];
+  charge.amount_refunded += params.amount;
+  charge.refunded = charge.amount_refunded === pi.amount_received;
+  const refund = { id: newId('re'), object: 'refund', amount: params.amount,
+    currency: pi.currency, payment_intent: pi.id, charge: charge.id, status: 'succeeded',
+    metadata: {} };
+  state.refunds.set(refund.id, refund);
+  sendEvent('refund.created', { ...refund });
   sendEvent('charge.refunded', JSON.parse(JSON.stringify(charge)));
   return { status: 200, body: refund };
 }
@@ -306,6 +346,10 @@ async function handleApi(req, res, body) {
   if (slow) await sleep(state.control.delay_ms);
   const result = route(req.method, path, params);
   Object.assign(entry, { status: result.status, body: result.body, done: true });
+  if (state.control.hold_next > 0 && path.endsWith(state.control.hold_suffix)) {
+    state.control.hold_next--;
+    await sleep(state.control.delay_ms);
+  }
 
   // "fail with 500 once": the operation happened, the answer is lost. Only a
   // retry under the same key gets it without doing it twice.
@@ -331,12 +375,17 @@ function handleControl(req, res, body) {
     } catch (err) {
       return send(res, 400, { error: err.message });
     }
-    for (const k of ['decline_next', 'fail_500_next', 'delay_ms', 'slow_next']) {
+    for (const k of ['decline_next', 'fail_500_next', 'delay_ms', 'slow_next', 'hold_next',
+      'hold_suffix', 'refund_pending_next', 'refund_error_next']) {
       if (k in settings) state.control[k] = settings[k];
     }
     if ('webhook_url' in settings) state.webhook.url = settings.webhook_url;
     if ('webhook_secret' in settings) state.webhook.secret = settings.webhook_secret;
     return send(res, 200, { control: state.control, webhook_url: state.webhook.url });
+  }
+  if (req.method === 'POST' && path === '/_control/dashboard_refund') {
+    const result = dashboardRefund(JSON.parse(body || '{}'));
+    return send(res, result.status, result.body);
   }
   if (req.method === 'POST' && path === '/_control/resend') {
     // Delivers an already sent event again (replays).

@@ -76,8 +76,8 @@ use_db updown.db
 "$RC" db migrate >/dev/null
 first="$(schema_of updown.db)"
 expect_contains "$first" "test_extra" "the extra test migration applied"
-run "$RC" db rollback --steps 2
-expect_code 0 "rollback --steps 2"
+run "$RC" db rollback --steps 3
+expect_code 0 "rollback --steps 3"
 expect_contains "$OUT" "rolled back 0900_extra_table" "rollback names the newest first"
 expect_contains "$OUT" "rolled back 0001_initial" "rollback reaches the first migration"
 expect_eq "$(sqlite3 updown.db "SELECT count(*) FROM sqlite_master WHERE name <> 'schema_migrations'")" \
@@ -94,25 +94,26 @@ expect_code 2 "migrate --to an unknown version is refused"
 run "$RC" db rollback --steps 0
 expect_code 2 "rollback --steps 0 is a usage error"
 "$RC" db rollback >/dev/null
-run "$RC" db migrate --to 1
+run "$RC" db migrate --to 2
 expect_contains "$OUT" "nothing to migrate" "migrate --to the current version does nothing"
 run "$RC" db status --format json
 expect_code 0 "status --format json"
 expect_eq "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin);
 print(d["database_version"], [m["state"] for m in d["migrations"]])')" \
-    "1 ['applied', 'pending']" "status JSON lists applied and pending"
+    "2 ['applied', 'applied', 'pending']" "status JSON lists applied and pending"
 unset RCOMMERCE_TEST_EXTRA_MIGRATIONS
 
 # --- a tampered migration is reported as modified ------------------------------
 use_db tampered.db
 "$RC" db migrate >/dev/null
-sqlite3 tampered.db "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1"
+# The newest migration, so that rollback meets it first.
+sqlite3 tampered.db "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 2"
 run "$RC" db status
 expect_code 1 "status exits 1 when a migration is modified"
 expect_contains "$OUT" "modified" "status shows the modified migration"
 run "$RC" db migrate
 expect_code 1 "migrate refuses while a migration is modified"
-expect_contains "$ERR" "0001_initial" "the refusal names the migration"
+expect_contains "$ERR" "0002_payment_amounts" "the refusal names the migration"
 run "$RC" db rollback
 expect_code 1 "rollback refuses a modified migration"
 
@@ -125,9 +126,9 @@ for command in "db migrate" "db rollback" "db seed --demo" "db status"; do
     run "$RC" $command
     expect_code 2 "$command refuses a newer database"
     expect_contains "$ERR" "schema version 42" "$command names the database's version"
-    expect_contains "$ERR" "versions up to 1" "$command names the binary's version"
+    expect_contains "$ERR" "versions up to 2" "$command names the binary's version"
 done
-expect_eq "$(applied_versions future.db)" "1,42" "the future database is left untouched"
+expect_eq "$(applied_versions future.db)" "1,2,42" "the future database is left untouched"
 
 # --- a migration failing halfway leaves the previous version --------------------
 export RCOMMERCE_TEST_EXTRA_MIGRATIONS="$DATA/failing"
@@ -137,7 +138,7 @@ expect_code 1 "a failing migration fails migrate"
 expect_contains "$ERR" "0901_breaks_halfway" "the failure names the migration"
 expect_contains "$ERR" "no_such_table" "the failure says why"
 expect_contains "$OUT" "applied 0900_good" "the migrations before it were applied"
-expect_eq "$(applied_versions failing.db)" "1,900" "the database stays at the last good version"
+expect_eq "$(applied_versions failing.db)" "1,2,900" "the database stays at the last good version"
 expect_eq "$(sqlite3 failing.db "SELECT count(*) FROM sqlite_master WHERE name = 'test_half'")" \
     0 "nothing of the failed migration remains"
 unset RCOMMERCE_TEST_EXTRA_MIGRATIONS
@@ -145,7 +146,7 @@ unset RCOMMERCE_TEST_EXTRA_MIGRATIONS
 # --- kill -9 halfway through a migration ----------------------------------------
 export RCOMMERCE_TEST_EXTRA_MIGRATIONS="$DATA/slow"
 use_db killed.db
-"$RC" db migrate --to 1 >/dev/null
+"$RC" db migrate --to 2 >/dev/null
 "$RC" db migrate >killed.out 2>&1 &
 pid=$!
 CLEANUP_PIDS+=("$pid")
@@ -158,17 +159,17 @@ kill -9 "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
 expect_eq "$(sqlite3 killed.db "PRAGMA integrity_check")" "ok" "a killed migration leaves an intact file"
 applied="$(applied_versions killed.db)"
-if [ "$applied" = "1" ]; then
+if [ "$applied" = "1,2" ]; then
     expect_eq "$(sqlite3 killed.db "SELECT count(*) FROM sqlite_master WHERE name = 'test_slow'")" \
         0 "the killed migration left nothing behind"
 else
     # The machine was fast enough to finish before the kill: still consistent.
     echo "note: the slow migration finished before kill -9; the halfway case was not hit" >&2
-    expect_eq "$applied" "1,900" "a migration finished before the kill is complete"
+    expect_eq "$applied" "1,2,900" "a migration finished before the kill is complete"
 fi
 run "$RC" db migrate
 expect_code 0 "migrate after a kill completes"
-expect_eq "$(applied_versions killed.db)" "1,900" "every migration applied once after the kill"
+expect_eq "$(applied_versions killed.db)" "1,2,900" "every migration applied once after the kill"
 
 # --- two migrators at once -------------------------------------------------------
 use_db race.db
@@ -188,7 +189,7 @@ expect_eq "$(cat race1.out race2.out | grep -c 'applied 0001_initial')" 1 \
     "0001 was applied by exactly one migrator"
 expect_eq "$(cat race1.out race2.out | grep -c 'applied 0900_slow')" 1 \
     "0900 was applied by exactly one migrator"
-expect_eq "$(applied_versions race.db)" "1,900" "the raced database is at the latest version"
+expect_eq "$(applied_versions race.db)" "1,2,900" "the raced database is at the latest version"
 expect_eq "$(sqlite3 race.db "SELECT count(*) FROM test_slow")" 600000 \
     "the raced migration ran exactly once"
 run "$RC" db status

@@ -248,6 +248,239 @@ def jpy():
           "JPY 1000 is amount=1000 at Stripe", intent)
 
 
+def refund(order_id, amount, currency="EUR"):
+    return call("POST", f"/api/v1/orders/{order_id}/refunds",
+                {"amount": {"amount": amount, "currency": currency}})
+
+
+def refund_rows(order_id):
+    return db("SELECT amount, state, provider_reference FROM refunds WHERE order_id = ? "
+              "ORDER BY id", order_id)
+
+
+def order_refunded(order_id):
+    return db("SELECT refunded_amount FROM orders WHERE id = ?", order_id)[0][0]
+
+
+def intent_of(order_id):
+    return db("SELECT provider_reference FROM payments WHERE order_id = ? AND gateway = 'stripe' "
+              "ORDER BY id DESC LIMIT 1", order_id)[0][0]
+
+
+def processed(event_type, intent):
+    """How many events of the type the fake sent for the intent were processed."""
+    ids = [e["id"] for e in fake("/_control/events") if e["type"] == event_type and
+           (e["data"]["object"].get("payment_intent") == intent or
+            e["data"]["object"].get("id") == intent)]
+    if not ids:
+        return 0
+    marks = ",".join("?" * len(ids))
+    return db(f"SELECT count(*) FROM processed_webhook_events WHERE event_id IN ({marks})",
+              *ids)[0][0]
+
+
+def stripe_refunds():
+    """Case 5 for a card payment: 99.99 of 100.00 through Stripe's Refunds API, then
+    5.00 refused naming 0.01; the refund's webhooks do not count it twice."""
+    order_id, _ = new_order(price=10000)
+    status, _, _ = pay(order_id)
+    check(status == 201, "stripe refunds: paid", status)
+    intent = intent_of(order_id)
+    # Stripe's answer is held until its refund.created and charge.refunded
+    # went out: the webhooks settle our refund while the call is in flight.
+    fake("/_control", {"delay_ms": 1000, "hold_next": 1, "hold_suffix": "/v1/refunds"})
+    status, first, _ = refund(order_id, 9999)
+    fake("/_control", {"delay_ms": 0, "hold_suffix": ""})
+    check(status == 201 and first["state"] == "succeeded" and
+          first["provider_reference"].startswith("re_"), "refund 99.99 through Stripe",
+          (status, first))
+    sent = [r for r in fake("/_control/requests") if r["path"] == "/v1/refunds" and
+            r["params"].get("payment_intent") == intent]
+    check(len(sent) == 1 and sent[0]["params"].get("amount") == "9999",
+          "POST /v1/refunds with payment_intent and amount=9999", sent)
+    check(sent and sent[0]["idempotency_key"] == f"rcommerce-{order_id}-refund-{first['id']}",
+          "the refund's Idempotency-Key is derived from our refund", sent)
+    check(wait_until(lambda: processed("charge.refunded", intent) == 1 and
+                     processed("refund.created", intent) == 1),
+          "charge.refunded and refund.created were processed")
+    check(refund_rows(order_id) == [(9999, "succeeded", first["provider_reference"])],
+          "one refund row after its webhooks", refund_rows(order_id))
+    check(order_refunded(order_id) == 9999, "order refunded 99.99 once", order_refunded(order_id))
+    via = db("SELECT pe.type FROM payment_events pe JOIN payments p ON p.id = pe.payment_id "
+             "WHERE p.order_id = ? AND pe.to_state = 'partially_refunded'", order_id)
+    check(via == [("stripe.refund.created",)],
+          "the refund's webhook settled it while the call was in flight", via)
+    status, problem, _ = refund(order_id, 500)
+    check(status == 409 and problem.get("code") == "refund_exceeds_refundable" and
+          "0.01" in problem.get("detail", ""), "5.00 more is refused naming 0.01",
+          (status, problem))
+    status, last, _ = refund(order_id, 1)
+    check(status == 201, "the last 0.01", (status, last))
+    check(order_state(order_id) == "refunded", "a full Stripe refund makes the order refunded",
+          order_state(order_id))
+    # A refund made in Stripe's Dashboard is recorded from charge.refunded, once.
+    order_id, _ = new_order(price=10000)
+    pay(order_id)
+    intent = intent_of(order_id)
+    fake("/_control/dashboard_refund", {"payment_intent": intent, "amount": 2500})
+    check(wait_until(lambda: order_refunded(order_id) == 2500),
+          "a Dashboard refund is recorded", order_refunded(order_id))
+    check(wait_until(lambda: processed("refund.created", intent) == 1), "its refund.created too")
+    check(len(refund_rows(order_id)) == 1 and order_refunded(order_id) == 2500,
+          "the Dashboard refund counts once", refund_rows(order_id))
+
+
+def stripe_refund_failures():
+    order_id, _ = new_order(price=10000)
+    pay(order_id)
+    intent = intent_of(order_id)
+    # 500 once: the refund happened, its answer was lost; the retry carries
+    # the same key and Stripe replays the first answer.
+    fake("/_control", {"fail_500_next": 1})
+    status, done, _ = refund(order_id, 3000)
+    check(status == 201 and done["state"] == "succeeded", "refund despite one 500", (status, done))
+    sent = [r for r in fake("/_control/requests") if r["path"] == "/v1/refunds" and
+            r["params"].get("payment_intent") == intent]
+    check(len(sent) == 2 and len({r["idempotency_key"] for r in sent}) == 1,
+          "the refund retry reused its Idempotency-Key", sent)
+    made = [r for r in fake("/_control/state")["refunds"] if r["payment_intent"] == intent]
+    check(len(made) == 1, "refunded once at Stripe", made)
+    # A 4xx: Stripe's error type and message reach the caller; nothing is held.
+    fake("/_control", {"refund_error_next": {"status": 400, "type": "invalid_request_error",
+                                             "code": "charge_disputed",
+                                             "message": "Charge has been disputed."}})
+    status, problem, _ = refund(order_id, 1000)
+    detail = (problem or {}).get("detail", "")
+    check(status == 422 and "invalid_request_error" in detail and "disputed" in detail,
+          "a refused refund names Stripe's error type and message", (status, problem))
+    check(refund_rows(order_id)[-1][1] == "failed", "the refused refund is recorded failed",
+          refund_rows(order_id))
+    # A refund Stripe leaves pending settles with refund.updated.
+    fake("/_control", {"refund_pending_next": 1, "delay_ms": 500})
+    status, pending, _ = refund(order_id, 7000)
+    check(status == 201 and pending["state"] == "pending", "a pending refund", (status, pending))
+    check(wait_until(lambda: refund_rows(order_id)[-1][1] == "succeeded"),
+          "refund.updated settles the pending refund", refund_rows(order_id))
+    check(wait_until(lambda: order_state(order_id) == "refunded"),
+          "the order is refunded once everything is", order_state(order_id))
+    check(order_refunded(order_id) == 10000, "refunded 100.00 in all", order_refunded(order_id))
+    fake("/_control", {"delay_ms": 0})
+
+
+def racing_refunds():
+    """Two refunds for more than half the remainder at once: exactly one passes,
+    for a card payment (the Stripe call held open) and a manual one."""
+    card, _ = new_order(price=10000)
+    pay(card)
+    cash, _ = new_order(price=10000)
+    status, _, _ = call("POST", f"/api/v1/orders/{cash}/payments", {"gateway": "manual"})
+    check(status == 201, "manual payment", status)
+    for label, order_id in (("stripe", card), ("manual", cash)):
+        fake("/_control", {"delay_ms": 500, "slow_next": 2})
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            answers = list(pool.map(lambda _: refund(order_id, 6000), range(2)))
+        codes = sorted(a[0] for a in answers)
+        check(codes == [201, 409], f"{label}: one of two racing refunds succeeds", answers)
+        refused = [a[1] for a in answers if a[0] == 409]
+        check(refused and "40.00" in refused[0].get("detail", ""),
+              f"{label}: the loser is told 40.00 is left", refused)
+        check(order_refunded(order_id) == 6000, f"{label}: refunded 60.00 once",
+              order_refunded(order_id))
+    made = [r for r in fake("/_control/state")["refunds"]
+            if r["payment_intent"] == intent_of(card)]
+    check(len(made) == 1, "one refund reached Stripe", made)
+    fake("/_control", {"delay_ms": 0, "slow_next": 0})
+
+
+def captures(order_id):
+    return db("SELECT count(*) FROM payment_events pe JOIN payments p ON p.id = pe.payment_id "
+              "WHERE p.order_id = ? AND pe.to_state = 'captured'", order_id)[0][0]
+
+
+def webhook_during_confirm():
+    """The fake sends payment_intent.succeeded, then holds its confirm answer:
+    the webhook pays the order while our call is in flight."""
+    order_id, sku = new_order()
+    fake("/_control", {"delay_ms": 1500, "hold_next": 1, "hold_suffix": "/confirm"})
+    status, payment, _ = pay(order_id)
+    check(status == 201 and payment["state"] == "captured", "during: paid", (status, payment))
+    via = db("SELECT pe.type FROM payment_events pe JOIN payments p ON p.id = pe.payment_id "
+             "WHERE p.order_id = ? AND pe.to_state = 'captured'", order_id)
+    check(via == [("stripe.payment_intent.succeeded",)],
+          "during: the webhook, not the confirm answer, recorded the capture", via)
+    check(captures(order_id) == 1 and sales(sku) == (9, 0), "during: paid once, sold once",
+          (captures(order_id), sales(sku)))
+    check(db("SELECT amount, captured FROM payments WHERE order_id = ?", order_id) ==
+          [(1000, 1000)], "during: amounts right")
+    fake("/_control", {"delay_ms": 0, "hold_next": 0, "hold_suffix": ""})
+
+
+def webhook_before_intent_recorded():
+    """A payment_intent.succeeded for an intent we have not recorded yet (our
+    create call's answer is still on its way) is refused with 404, so Stripe
+    delivers it again; then it applies once."""
+    order_id, sku = new_order(price=4000)
+    fake("/_control", {"delay_ms": 1500, "hold_next": 1, "hold_suffix": "/payment_intents"})
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        paying = pool.submit(pay, order_id)
+        def created():
+            return [i for i in fake("/_control/state")["intents"]
+                    if i.get("metadata", {}).get("order_id") == str(order_id)]
+        check(wait_until(lambda: len(created()) == 1), "before: the intent exists at Stripe")
+        intent = created()[0]["id"]
+        body = json.dumps({"id": f"evt_early_{order_id}", "object": "event",
+                           "type": "payment_intent.succeeded",
+                           "data": {"object": {"id": intent, "object": "payment_intent",
+                                               "amount": 4000, "amount_received": 4000,
+                                               "currency": "eur", "status": "succeeded"}}})
+        status, problem, _ = webhook(body, sign(body, int(time.time())))
+        check(status == 404 and problem.get("code") == "unknown_payment_intent",
+              "before: an event for an unrecorded intent is a 404", (status, problem))
+        status, payment, _ = paying.result()
+    check(status == 201 and payment["state"] == "captured", "before: paid", (status, payment))
+    status, answer, _ = webhook(body, sign(body, int(time.time())))
+    check(status == 200 and answer["applied"] and not answer["duplicate"],
+          "before: Stripe's retry applies", (status, answer))
+    check(captures(order_id) == 1 and sales(sku) == (9, 0), "before: paid once, sold once",
+          (captures(order_id), sales(sku)))
+    check(db("SELECT count(*) FROM payments WHERE order_id = ?", order_id)[0][0] == 1,
+          "before: one payment row")
+    fake("/_control", {"delay_ms": 0, "hold_suffix": ""})
+
+
+def partial_capture():
+    order_id, sku = new_order(price=10000)
+    status, held, _ = call("POST", f"/api/v1/orders/{order_id}/payments",
+                           {"gateway": "stripe", "payment_method": "pm_card_visa",
+                            "capture_method": "manual"})
+    check(status == 201 and held["state"] == "authorized" and
+          held["authorized"]["amount"] == 10000 and held["captured"]["amount"] == 0,
+          "capture: authorized 100.00", (status, held))
+    check(order_state(order_id) == "awaiting_payment", "capture: not paid while authorized")
+    status, problem, _ = call("POST", f"/api/v1/orders/{order_id}/capture",
+                              {"amount": {"amount": 10001, "currency": "EUR"}})
+    check(status == 422 and "100.00" in problem.get("detail", ""),
+          "capture: more than authorized is refused naming 100.00", (status, problem))
+    status, captured, _ = call("POST", f"/api/v1/orders/{order_id}/capture",
+                               {"amount": {"amount": 6000, "currency": "EUR"}})
+    check(status == 200 and captured["state"] == "captured" and
+          captured["captured"]["amount"] == 6000 and captured["authorized"]["amount"] == 6000 and
+          captured["amount"]["amount"] == 10000, "capture: 60.00 of 100.00 recorded as 60.00",
+          (status, captured))
+    intent = [i for i in fake("/_control/state")["intents"] if i["id"] == held["provider_reference"]]
+    check(intent and intent[0]["amount_received"] == 6000 and intent[0]["amount_capturable"] == 0,
+          "capture: Stripe took 60.00 and released the rest", intent)
+    check(order_state(order_id) == "paid" and sales(sku) == (9, 0), "capture: paid, sold once",
+          (order_state(order_id), sales(sku)))
+    check(wait_until(lambda: processed("payment_intent.succeeded", held["provider_reference"]) == 1),
+          "capture: Stripe's webhook processed")
+    check(db("SELECT authorized, captured, state FROM payments WHERE order_id = ?", order_id) ==
+          [(6000, 6000, "captured")], "capture: the webhook changed nothing")
+    status, problem, _ = refund(order_id, 6001)
+    check(status == 409 and "60.00" in problem.get("detail", ""),
+          "capture: refunds stop at the captured 60.00", (status, problem))
+
+
 def main():
     status, _, _ = call("POST", "/api/v1/locations", {"code": "WH1", "name": "Main warehouse"})
     check(status == 201, "create location WH1", status)
@@ -257,6 +490,12 @@ def main():
     decline_then_good()
     fail_500_once()
     jpy()
+    stripe_refunds()
+    stripe_refund_failures()
+    racing_refunds()
+    webhook_during_confirm()
+    webhook_before_intent_recorded()
+    partial_capture()
     print(f"{CHECKS[0]} checks, {len(FAILURES)} failed")
     return 1 if FAILURES else 0
 

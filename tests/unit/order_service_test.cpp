@@ -7,9 +7,12 @@
 #include "core/inventory/stock.hpp"
 #include "core/orders/order_service.hpp"
 #include "core/payments/manual_payment.hpp"
+#include "core/payments/refunds.hpp"
 #include "core/store/database.hpp"
 #include "core/store/migrations.hpp"
 #include "core/util/time.hpp"
+
+#include "tests/unit/shop.hpp"
 
 #include <doctest/doctest.h>
 
@@ -18,75 +21,7 @@
 #include <unistd.h>
 
 using namespace rcommerce;
-
-namespace {
-
-struct Shop {
-    std::filesystem::path dir;
-    std::unique_ptr<store::Database> db;
-    config::InventoryConfig inventory;
-
-    Shop()
-    {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "rc-commerce.XXXXXX").string();
-        dir = ::mkdtemp(pattern.data());
-        store::OpenOptions options;
-        options.path = dir / "shop.db";
-        options.pool_size = 4;
-        db = store::Database::open(options).value();
-        REQUIRE(store::migrate(*db).ok());
-        catalog::LocationInput wh1{std::string("WH1"), std::string("Main"), std::nullopt};
-        REQUIRE(catalog::create_location(*db, wh1).ok());
-    }
-    ~Shop()
-    {
-        db.reset();
-        std::filesystem::remove_all(dir);
-    }
-
-    void sku(const std::string &sku, int64_t stock, int64_t price = 1000)
-    {
-        catalog::ProductInput product;
-        product.title = "Product " + sku;
-        catalog::VariantInput variant;
-        variant.sku = sku;
-        variant.price = {price, *money::find_currency("EUR")};
-        product.variants.push_back(variant);
-        REQUIRE(catalog::create_product(*db, product).ok());
-        if (stock > 0) {
-            REQUIRE(adjust(sku, inventory::Reason::receive, stock).ok());
-        }
-    }
-
-    Result<std::vector<inventory::Movement>> adjust(const std::string &sku,
-                                                    inventory::Reason reason, int64_t quantity)
-    {
-        return inventory::adjust_stock(*db, inventory, {sku, "WH1", "", reason, quantity, ""});
-    }
-
-    inventory::LevelView level(const std::string &sku)
-    {
-        return inventory::get_levels(*db, inventory, sku, std::string("WH1")).value().at(0);
-    }
-
-    Result<orders::Order> order(std::vector<orders::LineInput> lines, bool reserve = true)
-    {
-        orders::OrderInput input;
-        input.currency = *money::find_currency("EUR");
-        input.lines = std::move(lines);
-        input.reserve = reserve;
-        return orders::create_order(*db, inventory, input);
-    }
-
-    int64_t count(const std::string &table)
-    {
-        auto lease = db->connection();
-        return lease->query_integer("SELECT count(*) FROM " + table).value_or(-1);
-    }
-};
-
-} // namespace
+using rcommerce::test::Shop;
 
 TEST_CASE("an order reserves every line or nothing")
 {
@@ -164,8 +99,11 @@ TEST_CASE("paying converts reservations into a sale; refunds stop at what was ca
     CHECK(orders::get_order(*shop.db, order.id)->state == orders::OrderState::paid);
 
     auto eur = *money::find_currency("EUR");
-    CHECK(payments::refund_manually(*shop.db, order.id, {9999, eur}, "damaged").ok());
-    auto refused = payments::refund_manually(*shop.db, order.id, {500, eur}, "");
+    CHECK(
+        payments::refund_order(*shop.db, shop.inventory, nullptr, order.id, {9999, eur}, "damaged")
+            .ok());
+    auto refused =
+        payments::refund_order(*shop.db, shop.inventory, nullptr, order.id, {500, eur}, "");
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().code == "refund_exceeds_refundable");
     CHECK(refused.error().why.find("0.01") != std::string::npos);

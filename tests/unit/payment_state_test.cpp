@@ -104,6 +104,29 @@ TEST_CASE("refunds use the currency's decimals and must be positive and same-cur
     CHECK_FALSE(check_refund(authorized_only, Money{1, cur("EUR")}));
 }
 
+TEST_CASE("a capture takes at most what is authorized and releases the rest")
+{
+    PaymentAmounts held{cur("EUR"), 10000, 10000, 0, 0};
+    CHECK(check_capture(held, std::nullopt).ok());
+    CHECK(check_capture(held, Money{10000, cur("EUR")}).ok());
+    for (int64_t amount : {int64_t{0}, int64_t{-1}, int64_t{10001}}) {
+        auto refused = check_capture(held, Money{amount, cur("EUR")});
+        REQUIRE_FALSE(refused.ok());
+        CHECK(refused.error().code == "invalid_amount");
+        CHECK(refused.error().why.find("at most 100.00 EUR is authorized") != std::string::npos);
+    }
+    CHECK(check_capture(held, Money{500, cur("USD")}).error().why.find("USD") != std::string::npos);
+
+    PaymentAmounts taken = held;
+    release_uncaptured(taken);
+    CHECK(taken.authorized == 10000); // nothing captured yet: the hold stays
+    taken.captured = 6000;
+    release_uncaptured(taken);
+    CHECK(taken.authorized == 6000);
+    CHECK(state_from_amounts(taken) == P::captured);
+    CHECK(refundable(taken) == 6000);
+}
+
 TEST_CASE("the order follows its payment")
 {
     CHECK(order_state_after_payment(O::awaiting_payment, P::captured) == O::paid);

@@ -86,8 +86,9 @@ TEST_CASE("capture, confirm and refund forms")
     GatewayPayment payment;
     payment.id = "pi_1";
     payment.order_id = "ord_1";
-    CHECK(form_encode(refund_form(payment, m(500, "EUR")).value()) ==
-          "payment_intent=pi_1&amount=500&metadata[order_id]=ord_1");
+    CHECK(
+        form_encode(refund_form(payment, m(500, "EUR"), "7").value()) ==
+        "payment_intent=pi_1&amount=500&metadata[order_id]=ord_1&metadata[rcommerce_refund_id]=7");
 }
 
 TEST_CASE("idempotency keys are derived from our operation, deterministically")

@@ -155,6 +155,25 @@ TEST_CASE("payment_failed carries the decline, charge.refunded its intent and re
     CHECK(refunded->amount_refunded == 9999);
 }
 
+TEST_CASE("refund.created, refund.updated and refund.failed are one kind, naming our refund")
+{
+    for (std::string type : {"refund.created", "refund.updated", "refund.failed"}) {
+        CAPTURE(type);
+        auto event = parse_event(R"({"id": "evt_5", "type": ")" + type + R"(",
+          "data": {"object": {"id": "re_5", "object": "refund", "amount": 3000,
+            "currency": "eur", "payment_intent": "pi_5", "status": "pending",
+            "metadata": {"order_id": "12", "rcommerce_refund_id": "34"}}}})");
+        REQUIRE(event);
+        CHECK(event->kind == EventKind::refund_updated);
+        CHECK(event->type == type);
+        CHECK(event->object_id == "re_5");
+        CHECK(event->payment_intent == "pi_5");
+        CHECK(event->amount == 3000);
+        CHECK(event->status == "pending");
+        CHECK(event->refund_id == "34");
+    }
+}
+
 TEST_CASE("unknown event types are unhandled but keep id and type")
 {
     auto event = parse_event(R"({"id": "evt_4", "type": "customer.created", "data": 5})");
