@@ -140,9 +140,8 @@ TEST_CASE("compiled statements are reused, nested, reset and survive schema chan
     // The same SQL inside a loop over itself gets its own handle.
     int64_t pairs = 0;
     c->query("SELECT i FROM t", [&](const Row &outer) {
-        c->query("SELECT i FROM t", [&](const Row &inner) {
-            pairs += outer.integer(0) * 10 + inner.integer(0);
-        });
+        c->query("SELECT i FROM t",
+                 [&](const Row &inner) { pairs += outer.integer(0) * 10 + inner.integer(0); });
     });
     CHECK(pairs == 11 + 12 + 21 + 22);
     // A statement given back half-read holds no read transaction, keeps no
