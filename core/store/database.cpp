@@ -415,10 +415,12 @@ std::string Row::column_name(int column) const
 
 // --------------------------------------------------------------- Transaction
 
+// BEGIN, COMMIT and ROLLBACK go through prepare() like any statement, so
+// they come from the connection's cache instead of being parsed each time.
 Transaction::Transaction(Connection &connection, TransactionMode mode) : m_connection(connection)
 {
-    m_connection.execute_script(mode == TransactionMode::immediate ? "BEGIN IMMEDIATE"
-                                                                   : "BEGIN DEFERRED");
+    m_connection.prepare(mode == TransactionMode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED")
+        .execute();
 }
 
 Transaction::~Transaction()
@@ -434,7 +436,7 @@ Transaction::~Transaction()
 
 void Transaction::commit()
 {
-    m_connection.execute_script("COMMIT");
+    m_connection.prepare("COMMIT").execute();
     m_open = false;
 }
 
@@ -443,7 +445,7 @@ void Transaction::rollback()
     m_open = false;
     // SQLite may already have rolled back on its own (disk full, I/O error).
     if (m_connection.in_transaction()) {
-        m_connection.execute_script("ROLLBACK");
+        m_connection.prepare("ROLLBACK").execute();
     }
 }
 
