@@ -74,6 +74,11 @@ int run_revoke(Context &context, const std::string &which)
     }
     std::cout << "revoked API key " << revoked->id << " (" << revoked->prefix << ") at "
               << revoked->revoked_at.value_or("") << "\n";
+    // A running serve trusts a key it verified for this long (key_cache.hpp).
+    if (auto seconds = context.config().server.api_key_cache_seconds; seconds > 0) {
+        std::cout << "a running serve refuses it within " << seconds
+                  << " s (server.api_key_cache_seconds)\n";
+    }
     return k_exit_ok;
 }
 

@@ -40,6 +40,7 @@ expect_not_contains "$OUT" "${ADMIN##*_}" "list never shows a secret"
 DOOMED_PREFIX="${DOOMED%_*}"
 run "$RC" apikey revoke "$DOOMED_PREFIX"
 expect_code 0 "apikey revoke"
+expect_contains "$OUT" "refuses it within 5 s" "revoke says how soon a running serve notices"
 run "$RC" apikey revoke no_such_key
 expect_code 1 "revoking an unknown key"
 
