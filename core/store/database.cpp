@@ -144,11 +144,11 @@ struct Connection::Impl {
         sqlite3_reset(statement);
         sqlite3_clear_bindings(statement);
         if (idle_statements.size() >= k_max_cached_statements) {
-            // Full: drop an arbitrary one, so a changing mix of SQL (list
-            // filters) keeps the recent statements rather than the first.
-            auto oldest = idle_statements.begin();
-            sqlite3_finalize(oldest->second);
-            idle_statements.erase(oldest);
+            // Full: drop whichever comes first in hash order, so a changing
+            // mix of SQL still gets cached instead of the first 128 forever.
+            auto victim = idle_statements.begin();
+            sqlite3_finalize(victim->second);
+            idle_statements.erase(victim);
         }
         idle_statements.emplace(std::move(sql), statement);
     }
