@@ -80,6 +80,12 @@ int run_revoke(Context &context, const std::string &which)
         std::cout << "revoked API key " << key.id << " (" << key.prefix << ") at "
                   << key.revoked_at.value_or("") << "\n";
     }
+    // A running serve trusts a key it verified for this long (key_cache.hpp).
+    if (auto seconds = context.config().server.api_key_cache_seconds;
+        seconds > 0 && !revoked->was_already_revoked) {
+        std::cout << "a running serve refuses it within " << seconds
+                  << " s (server.api_key_cache_seconds)\n";
+    }
     return k_exit_ok;
 }
 

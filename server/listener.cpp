@@ -7,6 +7,7 @@
 #include "core/tls/policy.hpp"
 #include "core/util/strings.hpp"
 #include "core/util/time.hpp"
+#include "server/client_limit.hpp"
 #include "server/metrics.hpp"
 #include "server/middleware.hpp"
 #include "server/redirect.hpp"
@@ -19,6 +20,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -194,6 +196,31 @@ void close_idle_connections(const std::set<int> &listener_ports)
     }
 }
 
+// Every connection is a file descriptor; a soft limit of 1024 (a common
+// default) would make accept() fail long before max_connections. Raise the
+// soft limit towards the hard one, as far as the configured connections on
+// every listener need, and say so when the hard limit is too low.
+void raise_file_limit(const config::ServerConfig &cfg)
+{
+    constexpr rlim_t k_spare = 256; // database, certificates, logs, clients of OCSP/ACME
+    rlim_t wanted = static_cast<rlim_t>(cfg.max_connections) * 3 + k_spare;
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= wanted) {
+        return;
+    }
+    rlim_t target = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    if (target > limit.rlim_cur) {
+        limit.rlim_cur = target;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (target < wanted) {
+        log::warn(
+            "the open-file limit is below what server.max_connections needs; raise it "
+            "(ulimit -n, or LimitNOFILE= in a systemd unit)",
+            {{"limit", static_cast<int64_t>(target)}, {"needed", static_cast<int64_t>(wanted)}});
+    }
+}
+
 sigset_t stop_signals()
 {
     sigset_t set;
@@ -211,6 +238,7 @@ Status serve(const config::Config &config, const ServeHooks &hooks)
     // inherits the mask and only the sigwait() below receives them.
     sigset_t signals = stop_signals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    raise_file_limit(config.server);
 
     for (const auto &warning : http::policy_warnings(config)) {
         log::warn(warning);
@@ -227,9 +255,12 @@ Status serve(const config::Config &config, const ServeHooks &hooks)
     }
     auto stapler = config.tls.ocsp_stapling ? std::make_shared<tls::OcspStapler>() : nullptr;
     tls::ServerPolicy policy(config.tls, store, stapler);
+    // Declared before the server: it must outlive every connection's SSL.
+    ClientLimit client_limit(static_cast<size_t>(config.server.max_connections_per_ip));
     Status policy_status = ok_status();
     httplib::SSLServer https([&](SSL_CTX &ctx) {
         policy_status = policy.apply(&ctx);
+        client_limit.install(&ctx);
         return policy_status.ok();
     });
     if (!policy_status) {

@@ -1,5 +1,7 @@
 #include "core/auth/key_store.hpp"
 
+#include "core/auth/key_cache.hpp"
+#include "core/crypto/crypto.hpp"
 #include "core/store/database.hpp"
 #include "core/util/strings.hpp"
 #include "core/util/time.hpp"
@@ -104,11 +106,19 @@ Result<RevokedKey> revoke_key(store::Database &db, std::string_view id_or_prefix
     });
 }
 
-Result<StoredKey> authenticate(store::Database &db, std::string_view presented)
+Result<StoredKey> authenticate(store::Database &db, std::string_view presented,
+                               VerifiedKeyCache *cache)
 {
     auto prefix = api_key_prefix(presented);
     if (!prefix) {
         return unauthorized();
+    }
+    auto hash = hash_api_key(presented);
+    auto now = VerifiedKeyCache::Clock::now();
+    if (cache != nullptr) {
+        if (auto known = cache->find(*prefix, hash, now)) {
+            return *known;
+        }
     }
     std::optional<StoredKey> key;
     std::string stored_hash;
@@ -124,9 +134,12 @@ Result<StoredKey> authenticate(store::Database &db, std::string_view presented)
     }
     // The hash is compared even for a revoked key, so timing does not tell
     // a revoked key from a wrong one.
-    bool matches = key && verify_api_key(presented, stored_hash);
+    bool matches = key && crypto::constant_time_equals(hash, stored_hash);
     if (!matches || key->revoked_at) {
         return unauthorized();
+    }
+    if (cache != nullptr) {
+        cache->remember(*key, std::move(hash), now);
     }
 
     auto stale = util::format_rfc3339(util::unix_now() - k_last_used_resolution_seconds);

@@ -45,9 +45,15 @@ struct RevokedKey {
 // matches; revoking twice is harmless (the first time is kept and reported).
 [[nodiscard]] Result<RevokedKey> revoke_key(store::Database &db, std::string_view id_or_prefix);
 
+class VerifiedKeyCache;
+
 // The key a request presented, if it is ours, unrevoked and its hash matches
 // (compared in constant time). Every failure is the same unauthorized error
 // ("invalid_api_key"), so a caller learns nothing about which part was wrong.
-[[nodiscard]] Result<StoredKey> authenticate(store::Database &db, std::string_view presented);
+// With a `cache`, a key verified recently is answered from it without the
+// store (see key_cache.hpp for how long a revocation may take to apply), and
+// a key the store verifies is added to it.
+[[nodiscard]] Result<StoredKey> authenticate(store::Database &db, std::string_view presented,
+                                             VerifiedKeyCache *cache = nullptr);
 
 } // namespace rcommerce::auth

@@ -268,6 +268,9 @@ Result<Product> create_product(store::Database &db, const ProductInput &input)
 Result<Product> get_product(store::Database &db, int64_t id)
 {
     auto lease = db.connection();
+    // One snapshot for the product and its variants; it is also one read
+    // transaction to open and close instead of two.
+    store::Transaction snapshot(*lease, store::TransactionMode::deferred);
     auto product = load_product(*lease, id);
     if (!product) {
         return not_found("product", id);

@@ -58,6 +58,10 @@ const std::vector<Key> &keys()
          "Connections served at once; each holds a thread, so idle or slow clients never "
          "starve others until this many are open.",
          1, 65536},
+        {"server", "max_connections_per_ip", Kind::integer, RC_FIELD(server.max_connections_per_ip),
+         "HTTPS connections one client address may hold at once, so one host cannot take "
+         "every thread; more are refused during the handshake. 0: no cap.",
+         0, 65536},
         {"server", "keep_alive_max_count", Kind::integer, RC_FIELD(server.keep_alive_max_count),
          "Requests served on one keep-alive connection before it is closed.", 1, 1000000},
         {"server", "keep_alive_timeout_seconds", Kind::integer,
@@ -74,6 +78,10 @@ const std::vector<Key> &keys()
         {"server", "shutdown_timeout_seconds", Kind::integer,
          RC_FIELD(server.shutdown_timeout_seconds),
          "How long in-flight requests may run after SIGTERM.", 0, 3600},
+        {"server", "api_key_cache_seconds", Kind::integer, RC_FIELD(server.api_key_cache_seconds),
+         "How long a verified API key is trusted without asking the store again; a key revoked "
+         "while serve runs is refused within this time. 0: check on every request.",
+         0, 300},
         {"server", "admin_host", Kind::string, RC_FIELD(server.admin_host),
          "Address of the admin listener (metrics, health)."},
         {"server", "admin_port", Kind::integer, RC_FIELD(server.admin_port),

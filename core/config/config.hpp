@@ -24,7 +24,8 @@ struct ServerConfig {
     std::string data_dir = "/var/lib/rcommerce";
     bool production = false; // refuses the self-signed development certificate
     int64_t worker_threads = 16;
-    int64_t max_connections = 1024; // connections served at once (one thread each)
+    int64_t max_connections = 1024;       // connections served at once (one thread each)
+    int64_t max_connections_per_ip = 256; // HTTPS connections one client address holds; 0: no cap
     int64_t keep_alive_max_count = 1000;
     int64_t keep_alive_timeout_seconds = 5;
     int64_t read_timeout_seconds = 10;
@@ -32,6 +33,7 @@ struct ServerConfig {
     int64_t max_body_bytes = 1024 * 1024;
     int64_t max_header_bytes = 8192;
     int64_t shutdown_timeout_seconds = 30;
+    int64_t api_key_cache_seconds = 5; // 0: check the store on every request
     std::string admin_host = "127.0.0.1";
     int64_t admin_port = 0; // 0: /metrics and health on the main listener
 };

@@ -164,6 +164,10 @@ public:
     ~Connection();
 
     // Compiles one SQL statement. Throws DatabaseError on a syntax error.
+    // Compiled statements are kept per connection (up to 128): preparing the
+    // same text again reuses an idle one, reset and unbound, and a Statement
+    // hands its handle back when destroyed. So preparing per call is cheap;
+    // build SQL with `?` parameters, not with values pasted into the text.
     [[nodiscard]] Statement prepare(std::string_view sql);
 
     // Prepares, binds `args` in order and runs; returns the rows changed.

@@ -60,7 +60,8 @@ Result<auth::StoredKey> authenticate(Services &services, const httplib::Request 
                           "no `Authorization: Bearer <key>` header",
                           "create a key with `rcommerce apikey create`");
     }
-    return auth::authenticate(services.db, util::trim(header.substr(k_bearer.size())));
+    return auth::authenticate(services.db, util::trim(header.substr(k_bearer.size())),
+                              &services.key_cache);
 }
 
 std::string_view scope_name(auth::Scope scope)

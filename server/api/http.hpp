@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/auth/api_key.hpp"
+#include "core/auth/key_cache.hpp"
 #include "core/config/config.hpp"
 #include "core/util/page.hpp"
 #include "core/util/result.hpp"
@@ -23,8 +24,14 @@ class Database;
 namespace rcommerce::server::api {
 
 struct Services {
+    Services(const config::Config &config, store::Database &db)
+        : config(config), db(db),
+          key_cache(std::chrono::seconds(config.server.api_key_cache_seconds))
+    {
+    }
     const config::Config &config;
     store::Database &db;
+    auth::VerifiedKeyCache key_cache;
     // Every (pattern, method) mounted, so other methods on a known path get
     // 405 with Allow rather than cpp-httplib's 404.
     std::vector<std::pair<std::string, std::string>> mounted = {};

@@ -3,7 +3,10 @@
 # the same certificate) serving the same product JSON as a static file, both
 # driven by wrk in one run. Prints requests/s and p99 latency for keep-alive
 # and for a new TLS handshake per request (Connection: close), and the ratios
-# rcommerce/nginx. Targets: keep-alive >= 0.75, handshakes >= 0.8.
+# rcommerce/nginx. Targets: keep-alive >= 0.75, handshakes >= 0.8. Also the
+# server's CPU time per request (user + system, from /proc), which a busy
+# machine distorts far less than requests/s: on a shared 2-core box wrk,
+# the server and everything else compete for the same cores.
 # Not part of ctest: timings on a shared machine are not assertions.
 #   RCOMMERCE_BIN=build/cli/rcommerce tests/bench/serve_bench.sh
 # Environment: DURATION (seconds per run, default 10), THREADS (wrk, 2),
@@ -50,7 +53,8 @@ TOML
 API_KEY=$("$RCOMMERCE_BIN" --config rc.toml apikey create --name bench --scopes read)
 AUTH="Authorization: Bearer $API_KEY"
 "$RCOMMERCE_BIN" --config rc.toml serve 2>rc.log &
-PIDS+=($!)
+RC_PID=$!
+PIDS+=("$RC_PID")
 wait_port "$RC_PORT"
 
 # The product document as the API serves it; nginx serves the same bytes
@@ -82,27 +86,40 @@ NGINX
 nginx -p "$WORK" -c "$WORK/nginx.conf" -g 'daemon off;' &
 PIDS+=($!)
 wait_port "$NGINX_PORT"
+NGINX_WORKER=$(pgrep -P "$!" | head -1)
 
-# measure URL [wrk args...] -> "requests_per_second p99_ms"
+# cpu_ticks PID: user + system clock ticks the process has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+
+# measure PID URL [wrk args...] -> "requests_per_second p99_ms cpu_us_per_request"
 measure() {
-    local url=$1
-    shift
+    local pid=$1 url=$2
+    shift 2
+    local before after
+    before=$(cpu_ticks "$pid")
     wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency -H "$AUTH" "$@" "$url" >wrk.out
-    local rps p99
+    after=$(cpu_ticks "$pid")
+    local rps p99 requests
     rps=$(awk '/Requests\/sec/ {print $2}' wrk.out)
+    requests=$(awk '/requests in/ {print $1}' wrk.out)
     p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' wrk.out)
-    echo "$rps ${p99:-0}"
+    echo "$rps ${p99:-0} $(python3 -c "print(round(($after - $before) * 1e6 / $TICKS_PER_SECOND / max(1, $requests)))")"
 }
 ratio() { python3 -c "print(f'{float($1)/float($2):.2f}' if float($2) else 'n/a')"; }
 
-read -r RC_KA RC_KA_P99 <<<"$(measure "https://localhost:$RC_PORT$PATH_UNDER_TEST")"
-read -r NG_KA NG_KA_P99 <<<"$(measure "https://localhost:$NGINX_PORT$PATH_UNDER_TEST")"
-read -r RC_HS RC_HS_P99 <<<"$(measure "https://localhost:$RC_PORT$PATH_UNDER_TEST" -H 'Connection: close')"
-read -r NG_HS NG_HS_P99 <<<"$(measure "https://localhost:$NGINX_PORT$PATH_UNDER_TEST" -H 'Connection: close')"
+RC_URL="https://localhost:$RC_PORT$PATH_UNDER_TEST"
+NG_URL="https://localhost:$NGINX_PORT$PATH_UNDER_TEST"
+read -r RC_KA RC_KA_P99 RC_KA_CPU <<<"$(measure "$RC_PID" "$RC_URL")"
+read -r NG_KA NG_KA_P99 NG_KA_CPU <<<"$(measure "$NGINX_WORKER" "$NG_URL")"
+read -r RC_HS RC_HS_P99 RC_HS_CPU <<<"$(measure "$RC_PID" "$RC_URL" -H 'Connection: close')"
+read -r NG_HS NG_HS_P99 NG_HS_CPU <<<"$(measure "$NGINX_WORKER" "$NG_URL" -H 'Connection: close')"
 
 printf '%-26s %14s %14s %8s\n' "GET $PATH_UNDER_TEST" rcommerce nginx ratio
 printf '%-26s %14s %14s %8s\n' "keep-alive req/s" "$RC_KA" "$NG_KA" "$(ratio "$RC_KA" "$NG_KA")"
 printf '%-26s %14s %14s %8s\n' "keep-alive p99 ms" "$RC_KA_P99" "$NG_KA_P99" "$(ratio "$RC_KA_P99" "$NG_KA_P99")"
+printf '%-26s %14s %14s %8s\n' "keep-alive CPU us/req" "$RC_KA_CPU" "$NG_KA_CPU" "$(ratio "$RC_KA_CPU" "$NG_KA_CPU")"
 printf '%-26s %14s %14s %8s\n' "handshake req/s" "$RC_HS" "$NG_HS" "$(ratio "$RC_HS" "$NG_HS")"
 printf '%-26s %14s %14s %8s\n' "handshake p99 ms" "$RC_HS_P99" "$NG_HS_P99" "$(ratio "$RC_HS_P99" "$NG_HS_P99")"
+printf '%-26s %14s %14s %8s\n' "handshake CPU us/req" "$RC_HS_CPU" "$NG_HS_CPU" "$(ratio "$RC_HS_CPU" "$NG_HS_CPU")"
 echo "targets: keep-alive req/s ratio >= 0.75, handshake req/s ratio >= 0.80"

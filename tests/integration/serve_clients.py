@@ -2,8 +2,11 @@
 
 idle N PORT       open N TLS connections, send one keep-alive request on each,
                   then time a fresh client's request while they all stay open.
-slowloris N PORT  open N TLS connections that send one header byte every 2 s,
-                  then time a fresh client's request.
+slowloris N PORT [SOURCE [HOLD]]
+                  open N TLS connections that send one header byte every 2 s,
+                  print how many of the N the server held and how many it
+                  refused, wait HOLD seconds (3), then time a fresh client's
+                  request (from address SOURCE when given, e.g. 127.0.0.2).
 held PORT FILE    open one keep-alive connection, make a request, print the
                   certificate's SHA-256, wait for FILE to appear, make another
                   request on the same connection and print its status.
@@ -30,8 +33,9 @@ def make_context():
 CONTEXT = make_context()
 
 
-def connect(port):
-    raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+def connect(port, source=None):
+    raw = socket.create_connection(
+        ("127.0.0.1", port), timeout=10, source_address=(source, 0) if source else None)
     return CONTEXT.wrap_socket(raw, server_hostname="localhost")
 
 
@@ -54,9 +58,9 @@ def request(sock, path="/healthz"):
     return int(head.split(b" ")[1])
 
 
-def fresh_client_seconds(port):
+def fresh_client_seconds(port, source=None):
     start = time.monotonic()
-    sock = connect(port)
+    sock = connect(port, source)
     status = request(sock)
     sock.close()
     if status != 200:
@@ -76,11 +80,17 @@ def idle(count, port):
     print(f"still_served={alive}")
 
 
-def slowloris(count, port):
+def slowloris(count, port, source=None, hold=3.0):
     stop = threading.Event()
-    socks = [connect(port) for _ in range(count)]
-    for s in socks:
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+    socks, refused = [], 0
+    for _ in range(count):
+        try:
+            sock = connect(port)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+            socks.append(sock)
+        except OSError:  # refused during the handshake (per-address cap)
+            refused += 1
+    print(f"held={len(socks)} refused={refused}", flush=True)
 
     def drip():
         while not stop.is_set():
@@ -93,8 +103,8 @@ def slowloris(count, port):
 
     thread = threading.Thread(target=drip, daemon=True)
     thread.start()
-    time.sleep(3)
-    print(f"fresh_seconds={fresh_client_seconds(port):.3f}")
+    time.sleep(hold)
+    print(f"fresh_seconds={fresh_client_seconds(port, source):.3f}")
     stop.set()
 
 
@@ -114,6 +124,8 @@ if __name__ == "__main__":
     if mode == "idle":
         idle(int(sys.argv[2]), int(sys.argv[3]))
     elif mode == "slowloris":
-        slowloris(int(sys.argv[2]), int(sys.argv[3]))
+        source = sys.argv[4] if len(sys.argv) > 4 else None
+        hold = float(sys.argv[5]) if len(sys.argv) > 5 else 3.0
+        slowloris(int(sys.argv[2]), int(sys.argv[3]), source, hold)
     elif mode == "held":
         held(int(sys.argv[2]), sys.argv[3])

@@ -234,10 +234,50 @@ expect_eq "$(fingerprint "$PORT" shop.b.example)" \
     "SNI matches a wildcard SAN"
 stop_server "$SERVER_PID"
 
+# --- one client address at its connection cap --------------------------------
+# 300 slowloris connections from 127.0.0.1 against max_connections_per_ip =
+# 100: the first 100 are held, the rest refused in the handshake, and a client
+# from another address (127.0.0.2, also loopback) is served at once. Bounds
+# are loose on purpose: this is about never, not milliseconds.
+PORT=$(free_port)
+SERVER_EXTRA="read_timeout_seconds = 30
+max_connections_per_ip = 100" write_config rcl.toml "$PORT" 0
+start_server rcl.toml serve-cap.log
+python3 "$CLIENTS" slowloris 300 "$PORT" 127.0.0.2 20 >loris.out 2>&1 &
+LORIS_PID=$!
+CLEANUP_PIDS+=("$LORIS_PID")
+for _ in $(seq 150); do
+    grep -q '^held=' loris.out && break
+    sleep 0.2
+done
+expect_contains "$(cat loris.out)" "held=100 refused=200" \
+    "one address holds at most max_connections_per_ip connections"
+START_NS=$(date +%s%N)
+run curl -sk --interface 127.0.0.2 --max-time 10 -o /dev/null -w '%{http_code}' \
+    "https://localhost:$PORT/healthz"
+ELAPSED_MS=$((($(date +%s%N) - START_NS) / 1000000))
+expect_eq "$OUT" "200" "a client from another address is served while one is at its cap"
+[ "$ELAPSED_MS" -lt 5000 ] && pass || fail "that client waited ${ELAPSED_MS} ms"
+run curl -sk --max-time 10 -o /dev/null -w '%{http_code}' "https://localhost:$PORT/healthz"
+expect_eq "$OUT" "000" "the address at its cap gets no further connection"
+expect_contains "$(cat serve-cap.log)" "at its connection limit" "the refusal is logged"
+kill "$LORIS_PID" 2>/dev/null || true
+wait "$LORIS_PID" 2>/dev/null || true
+for _ in $(seq 50); do
+    CODE_AFTER=$(curl -sk --max-time 5 -o /dev/null -w '%{http_code}' \
+        "https://localhost:$PORT/healthz" || true)
+    [ "$CODE_AFTER" = 200 ] && break
+    sleep 0.2
+done
+expect_eq "$CODE_AFTER" "200" "the address is served again once its connections close"
+stop_server "$SERVER_PID"
+
 # --- idle keep-alive and slowloris clients ------------------------------------
 PORT=$(free_port)
+# One address plays every client here, so the per-address cap is off.
 SERVER_EXTRA="keep_alive_timeout_seconds = 60
-read_timeout_seconds = 30" write_config rci.toml "$PORT" 0
+read_timeout_seconds = 30
+max_connections_per_ip = 0" write_config rci.toml "$PORT" 0
 start_server rci.toml serve-idle.log
 run python3 "$CLIENTS" idle 500 "$PORT"
 expect_code 0 "500 idle clients: $ERR"
@@ -250,6 +290,14 @@ expect_code 0 "50 slowloris clients: $ERR"
 SECONDS_TAKEN=$(echo "$OUT" | sed -n 's/fresh_seconds=//p')
 python3 -c "import sys; sys.exit(0 if float('${SECONDS_TAKEN:-9}') < 1.0 else 1)" && pass ||
     fail "with 50 slowloris clients a new client took ${SECONDS_TAKEN}s"
+# A few hundred: each still only costs a sleeping thread. The bound is loose
+# on purpose (a loaded CI machine); starving would mean never, or 30 s.
+run python3 "$CLIENTS" slowloris 300 "$PORT"
+expect_code 0 "300 slowloris clients: $ERR"
+expect_contains "$OUT" "held=300 refused=0" "all 300 slowloris connections were accepted"
+SECONDS_TAKEN=$(echo "$OUT" | sed -n 's/fresh_seconds=//p')
+python3 -c "import sys; sys.exit(0 if float('${SECONDS_TAKEN:-99}') < 5.0 else 1)" && pass ||
+    fail "with 300 slowloris clients a new client took ${SECONDS_TAKEN}s"
 
 # --- SIGTERM during a slow request --------------------------------------------
 # An idle keep-alive client (keep_alive_timeout_seconds = 60 here) must not

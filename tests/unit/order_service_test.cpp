@@ -1,6 +1,7 @@
 // The store-backed commerce services against a fresh SQLite file per test:
 // catalogue, stock adjustments and alerts, orders with all-or-nothing
 // reservation, expiry, manual payments and refunds, API keys, idempotency.
+#include "core/auth/key_cache.hpp"
 #include "core/auth/key_store.hpp"
 #include "core/catalog/catalog.hpp"
 #include "core/idempotency/key_store.hpp"
@@ -176,6 +177,46 @@ TEST_CASE("API keys authenticate until revoked; the store keeps only a hash")
     CHECK(auth::revoke_key(*shop.db, created.stored.prefix).ok());
     CHECK(auth::authenticate(*shop.db, created.key).error().code == "invalid_api_key");
     CHECK(auth::revoke_key(*shop.db, "nope").error().code == "api_key_not_found");
+}
+
+TEST_CASE("a verified key is answered from the cache until it expires, and only when it matches")
+{
+    Shop shop;
+    auto scopes = auth::parse_scopes("read").value();
+    auto created = auth::create_key(*shop.db, "cached", scopes, auth::KeyMode::test).value();
+    auth::VerifiedKeyCache cache(std::chrono::seconds(5));
+    REQUIRE(auth::authenticate(*shop.db, created.key, &cache).ok());
+    CHECK(cache.size() == 1);
+    // A wrong secret with the right prefix is never a cache hit.
+    std::string forged = created.key;
+    forged.back() = forged.back() == 'a' ? 'b' : 'a';
+    CHECK(auth::authenticate(*shop.db, forged, &cache).error().code == "invalid_api_key");
+    auto prefix = created.stored.prefix;
+    auto hash = auth::hash_api_key(created.key);
+    auto now = auth::VerifiedKeyCache::Clock::now();
+    CHECK_FALSE(cache.find(prefix, auth::hash_api_key(forged), now).has_value());
+    // Revoked elsewhere (another process): still served within the TTL,
+    // refused once the entry is older than the TTL.
+    CHECK(auth::revoke_key(*shop.db, prefix).ok());
+    CHECK(auth::authenticate(*shop.db, created.key, &cache).ok());
+    CHECK(cache.find(prefix, hash, now + std::chrono::seconds(4)).has_value());
+    CHECK_FALSE(cache.find(prefix, hash, now + std::chrono::seconds(6)).has_value());
+    // Without a cache (or with it off) the revocation applies at once.
+    CHECK(auth::authenticate(*shop.db, created.key).error().code == "invalid_api_key");
+    auth::VerifiedKeyCache off(std::chrono::seconds(0));
+    CHECK(auth::authenticate(*shop.db, created.key, &off).error().code == "invalid_api_key");
+    CHECK(off.size() == 0);
+    // A revoked key is never remembered, and the capacity bounds the size.
+    auth::VerifiedKeyCache small(std::chrono::seconds(5), 2);
+    auto revoked = auth::revoke_key(*shop.db, prefix).value().stored;
+    small.remember(revoked, hash, now);
+    CHECK(small.size() == 0);
+    for (int i = 0; i < 5; ++i) {
+        auth::StoredKey key;
+        key.prefix = "rk_test_" + std::to_string(i);
+        small.remember(key, hash, now);
+        CHECK(small.size() <= 2);
+    }
 }
 
 TEST_CASE("an idempotency key replays, refuses another request, and reports one in flight")

@@ -130,6 +130,52 @@ TEST_CASE("a prepared statement is reused after reset")
     CHECK(sum == 4950);
 }
 
+TEST_CASE("compiled statements are reused, nested, reset and survive schema changes")
+{
+    TempDir dir;
+    auto db = open_db(dir.path / "a.db", 1);
+    auto c = db->connection();
+    c->execute_script("CREATE TABLE t (i INTEGER)");
+    c->execute("INSERT INTO t VALUES (?), (?)", 1, 2);
+    // The same SQL inside a loop over itself gets its own handle.
+    int64_t pairs = 0;
+    c->query("SELECT i FROM t", [&](const Row &outer) {
+        c->query("SELECT i FROM t",
+                 [&](const Row &inner) { pairs += outer.integer(0) * 10 + inner.integer(0); });
+    });
+    CHECK(pairs == 11 + 12 + 21 + 22);
+    // A statement given back half-read holds no read transaction, keeps no
+    // bindings, and starts from the first row next time.
+    {
+        auto half = c->prepare("SELECT i FROM t WHERE i >= ? ORDER BY i");
+        half.bind(1, 1);
+        REQUIRE(half.step());
+    }
+    CHECK_FALSE(c->in_transaction());
+    {
+        auto again = c->prepare("SELECT i FROM t WHERE i >= ? ORDER BY i");
+        again.bind(1, 2);
+        REQUIRE(again.step());
+        CHECK(again.row().integer(0) == 2);
+    }
+    // A writer on another connection is not blocked by the cached reader.
+    auto other = open_db(dir.path / "a.db", 1);
+    other->connection()->execute("INSERT INTO t VALUES (3)");
+    // A cached statement recompiles after the schema changes under it.
+    CHECK(c->query_integer("SELECT count(*) FROM t") == 3);
+    other->connection()->execute_script("ALTER TABLE t ADD COLUMN j INTEGER DEFAULT 7");
+    c->query("SELECT * FROM t", [&](const Row &row) { CHECK(row.column_count() == 2); });
+    // More distinct statements than the cache holds still all run.
+    int64_t total = 0;
+    for (int i = 0; i < 300; ++i) {
+        total += c->query_integer("SELECT " + std::to_string(i)).value_or(0);
+    }
+    CHECK(total == 299 * 300 / 2);
+    // Dropping a table that cached statements read is allowed.
+    c->execute_script("DROP TABLE t");
+    CHECK_THROWS_AS((void)c->query_integer("SELECT count(*) FROM t"), DatabaseError);
+}
+
 TEST_CASE("a transaction not committed is rolled back")
 {
     TempDir dir;
