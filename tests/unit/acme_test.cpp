@@ -9,7 +9,9 @@
 #include "core/acme/renewal.hpp"
 #include "core/acme/store.hpp"
 
+#include "tests/unit/loopback.hpp"
 #include <doctest/doctest.h>
+
 #include <httplib.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -375,8 +377,7 @@ class ScriptedCa {
 public:
     explicit ScriptedCa(std::string chain_pem) : m_chain(std::move(chain_pem))
     {
-        m_port = m_server.bind_to_any_port("127.0.0.1");
-        m_base = "http://127.0.0.1:" + std::to_string(m_port);
+        // Routes read m_base only when called, after start_loopback set it.
         m_server.Get("/dir", [this](const httplib::Request &, httplib::Response &res) {
             nlohmann::json dir = {{"newNonce", m_base + "/nonce"},
                                   {"newAccount", m_base + "/account"},
@@ -390,11 +391,8 @@ public:
         m_server.Post(".*", [this](const httplib::Request &req, httplib::Response &res) {
             handle(req, res);
         });
-        m_thread = std::thread([this] { m_server.listen_after_bind(); });
-        // stop() before the loop runs is lost and join() would wait forever.
-        for (int i = 0; i < 5000 && !m_server.is_running(); ++i) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
+        m_port = rcommerce::testing::start_loopback(m_server, m_thread);
+        m_base = "http://127.0.0.1:" + std::to_string(m_port);
     }
     ~ScriptedCa()
     {

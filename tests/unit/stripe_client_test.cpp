@@ -1,8 +1,10 @@
 // The Stripe client against a scripted in-process HTTP server on loopback.
 #include "core/payments/stripe_gateway.hpp"
 
+#include "tests/unit/loopback.hpp"
 #include <atomic>
 #include <doctest/doctest.h>
+
 #include <httplib.h>
 #include <mutex>
 #include <thread>
@@ -38,8 +40,7 @@ public:
         };
         m_server.Post(".*", handler);
         m_server.Get(".*", handler);
-        m_port = m_server.bind_to_any_port("127.0.0.1");
-        m_thread = std::thread([this] { m_server.listen_after_bind(); });
+        m_port = rcommerce::testing::start_loopback(m_server, m_thread);
     }
     ~ScriptedServer()
     {

@@ -8,11 +8,13 @@
 #include "core/payments/stripe_gateway.hpp"
 #include "core/payments/webhook.hpp"
 
+#include "tests/unit/loopback.hpp"
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <doctest/doctest.h>
 #include <fstream>
+
 #include <httplib.h>
 #include <mutex>
 #include <sstream>
@@ -94,8 +96,7 @@ public:
             m_changed.notify_all();
             response.status = 200;
         });
-        m_port = m_server.bind_to_any_port("127.0.0.1");
-        m_thread = std::thread([this] { m_server.listen_after_bind(); });
+        m_port = rcommerce::testing::start_loopback(m_server, m_thread);
     }
     ~WebhookSink()
     {
