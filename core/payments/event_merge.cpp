@@ -73,6 +73,10 @@ Result<GatewayPayment> merge_event(const GatewayPayment &payment, const WebhookE
     }
     amounts.authorized = std::max(amounts.authorized, amounts.captured);
     release_uncaptured(amounts);
+    if (event.kind == EventKind::payment_intent_canceled ||
+        payment.state == PaymentState::cancelled) {
+        release_cancelled(amounts);
+    }
 
     if (auto consistent = check_amounts(amounts); !consistent) {
         return mismatch(event, consistent.error().why);

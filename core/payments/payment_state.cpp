@@ -126,6 +126,11 @@ void release_uncaptured(PaymentAmounts &a) noexcept
     }
 }
 
+void release_cancelled(PaymentAmounts &a) noexcept
+{
+    a.authorized = a.captured;
+}
+
 int64_t refundable(const PaymentAmounts &a) noexcept
 {
     // Bounded amounts: the difference cannot overflow.

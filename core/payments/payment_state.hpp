@@ -84,6 +84,13 @@ struct PaymentAmounts {
 // larger of what is recorded and what is reported.
 void release_uncaptured(PaymentAmounts &amounts) noexcept;
 
+// A cancelled PaymentIntent holds nothing: whatever was authorized and not
+// captured is released (authorized becomes captured, 0 before any capture).
+// Applied whenever either side (what we recorded, or what the gateway or an
+// event reports) is cancelled, so a stale "authorized" answer arriving after
+// the cancellation cannot bring the hold back.
+void release_cancelled(PaymentAmounts &amounts) noexcept;
+
 // captured - refunded.
 [[nodiscard]] int64_t refundable(const PaymentAmounts &amounts) noexcept;
 

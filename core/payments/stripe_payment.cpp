@@ -26,6 +26,9 @@ GatewayPayment fold_reported(const GatewayPayment &recorded, const GatewayPaymen
     next.amounts.authorized =
         std::max({recorded.amounts.authorized, reported.amounts.authorized, next.amounts.captured});
     release_uncaptured(next.amounts);
+    if (recorded.state == PaymentState::cancelled || reported.state == PaymentState::cancelled) {
+        release_cancelled(next.amounts);
+    }
     if (auto from_amounts = state_from_amounts(next.amounts)) {
         next.state = *from_amounts;
     } else if (reported.state == PaymentState::cancelled) {
@@ -236,6 +239,39 @@ Result<Payment> capture_stripe_payment(store::Database &db, const config::Config
         return captured.error();
     }
     return record_answer(db, config.inventory, order_id, payment->id, *captured, "stripe.captured");
+}
+
+Status cancel_open_stripe_payment(store::Database &db, const config::Config &config,
+                                  Gateway &gateway, int64_t order_id)
+{
+    std::optional<Payment> payment;
+    {
+        auto lease = db.connection();
+        lease->query(
+            std::string(rows::k_payment_select) +
+                "WHERE p.order_id = ? AND p.gateway = 'stripe' AND p.state IN ('pending', "
+                "'authorized') AND p.provider_reference <> '' ORDER BY p.id DESC LIMIT 1",
+            [&](const store::Row &row) { payment = rows::read_payment(row); }, order_id);
+    }
+    if (!payment) {
+        return ok_status();
+    }
+    auto cancelled =
+        gateway.cancel(as_gateway(*payment), {std::to_string(order_id), "cancel", payment->id});
+    if (!cancelled) {
+        Error error = std::move(cancelled).error();
+        error.what = "cancelling the card payment of order " + std::to_string(order_id);
+        if (error.hint.empty()) {
+            error.hint = "if the payment was captured meanwhile, refund the order instead";
+        }
+        return error;
+    }
+    auto recorded =
+        record_answer(db, config.inventory, order_id, payment->id, *cancelled, "stripe.cancelled");
+    if (!recorded) {
+        return recorded.error();
+    }
+    return ok_status();
 }
 
 Result<WebhookOutcome> apply_stripe_webhook(store::Database &db, const config::Config &config,

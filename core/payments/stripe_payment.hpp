@@ -55,6 +55,15 @@ pay_with_stripe(store::Database &db, const config::Config &config, Gateway &gate
                                                      int64_t order_id,
                                                      std::optional<money::Money> amount);
 
+// Before an order is cancelled: cancels its open Stripe PaymentIntent (one
+// not yet captured: pending or authorized), so the customer's authorization
+// is released now rather than when Stripe lets it lapse after 7 days, and
+// records the payment as cancelled. No open intent: nothing to do. Stripe
+// refusing (the intent was captured meanwhile) is returned, so the caller
+// does not cancel an order whose money has moved; refund it instead.
+[[nodiscard]] Status cancel_open_stripe_payment(store::Database &db, const config::Config &config,
+                                                Gateway &gateway, int64_t order_id);
+
 // The stored payment as the gateway interface sees it: the PaymentIntent id
 // and amounts, with refunds still pending counted as refunded (money
 // committed to go back).

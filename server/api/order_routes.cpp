@@ -208,7 +208,16 @@ void mount_orders(httplib::Server &server, const std::shared_ptr<Services> &serv
               return reply(orders::place_order(s.db, inventory, path_id(r)));
           });
     route(server, services, Method::post, order + "/cancel", Scope::write, Idempotent::yes,
-          [&s, &inventory](const auto &r) {
+          [&s, &inventory](const auto &r) -> Result<Reply> {
+              const auto &stripe = s.config.payment.stripe;
+              if (stripe.enabled) {
+                  payments::stripe::StripeGateway card(payments::stripe::client_options(stripe));
+                  if (auto released =
+                          payments::cancel_open_stripe_payment(s.db, s.config, card, path_id(r));
+                      !released) {
+                      return released.error();
+                  }
+              }
               return reply(orders::cancel_order(s.db, inventory, path_id(r)));
           });
     route(server, services, Method::post, order + "/fulfil", Scope::write, Idempotent::yes,

@@ -481,6 +481,32 @@ def partial_capture():
           "capture: refunds stop at the captured 60.00", (status, problem))
 
 
+def cancel_authorized():
+    order_id, sku = new_order(price=2500)
+    status, held, _ = call("POST", f"/api/v1/orders/{order_id}/payments",
+                           {"gateway": "stripe", "payment_method": "pm_card_visa",
+                            "capture_method": "manual"})
+    check(status == 201 and held["state"] == "authorized", "cancel: authorized", (status, held))
+    status, cancelled, _ = call("POST", f"/api/v1/orders/{order_id}/cancel")
+    check(status == 200 and cancelled["state"] == "cancelled", "cancel: order cancelled",
+          (status, cancelled))
+    intent = [i for i in fake("/_control/state")["intents"] if i["id"] == held["provider_reference"]]
+    check(intent and intent[0]["status"] == "canceled",
+          "cancel: the PaymentIntent was cancelled at Stripe (authorization released)", intent)
+    check(db("SELECT state, captured FROM payments WHERE order_id = ?", order_id) ==
+          [("cancelled", 0)], "cancel: the payment is recorded cancelled")
+    check(sales(sku) == (10, 0), "cancel: nothing sold", sales(sku))
+    status, problem, _ = call("POST", f"/api/v1/orders/{order_id}/cancel")
+    check(status == 409, "cancel: a second cancel is refused", (status, problem))
+    # A paid order is not cancelled (refund it instead), and Stripe is not asked.
+    paid_id, _ = new_order(price=1500)
+    status, paid, _ = pay(paid_id)
+    check(status == 201 and order_state(paid_id) == "paid", "cancel: a paid order", paid)
+    status, problem, _ = call("POST", f"/api/v1/orders/{paid_id}/cancel")
+    check(status == 409 and problem.get("code") == "invalid_transition",
+          "cancel: a paid order cannot be cancelled", (status, problem))
+
+
 def main():
     status, _, _ = call("POST", "/api/v1/locations", {"code": "WH1", "name": "Main warehouse"})
     check(status == 201, "create location WH1", status)
@@ -496,6 +522,7 @@ def main():
     webhook_during_confirm()
     webhook_before_intent_recorded()
     partial_capture()
+    cancel_authorized()
     print(f"{CHECKS[0]} checks, {len(FAILURES)} failed")
     return 1 if FAILURES else 0
 

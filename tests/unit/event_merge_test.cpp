@@ -96,6 +96,26 @@ TEST_CASE("a decline, then success, ends captured; cancel before money is final"
     CHECK(canceled.state == PaymentState::cancelled);
 }
 
+TEST_CASE("cancelling a held authorization releases it and the payment stays cancelled")
+{
+    GatewayPayment held = recorded("EUR", 2500);
+    held.state = PaymentState::authorized;
+    held.amounts.authorized = 2500;
+
+    GatewayPayment canceled =
+        merge_event(held, event_of(EventKind::payment_intent_canceled, "EUR")).value();
+    CHECK(canceled.state == PaymentState::cancelled);
+    CHECK(canceled.amounts.authorized == 0);
+    CHECK(check_transition(held.state, canceled.state));
+
+    // A failure reported after the cancellation neither revives the hold nor
+    // changes the terminal state.
+    GatewayPayment later =
+        merge_event(canceled, event_of(EventKind::payment_intent_payment_failed, "EUR")).value();
+    CHECK(later.state == PaymentState::cancelled);
+    CHECK(later.amounts.authorized == 0);
+}
+
 TEST_CASE("events are converted from Stripe's units and checked against the payment")
 {
     GatewayPayment isk =
