@@ -112,6 +112,10 @@ RC_URL="https://localhost:$RC_PORT$PATH_UNDER_TEST"
 NG_URL="https://localhost:$NGINX_PORT$PATH_UNDER_TEST"
 read -r RC_KA RC_KA_P99 RC_KA_CPU <<<"$(measure "$RC_PID" "$RC_URL")"
 read -r NG_KA NG_KA_P99 NG_KA_CPU <<<"$(measure "$NGINX_WORKER" "$NG_URL")"
+# The floor under any rcommerce answer: GET /healthz touches neither the
+# database nor the key store and sends a fixed 15-byte body, so its cost is
+# cpp-httplib's connection handling, TLS and our middleware alone.
+read -r RC_FLOOR RC_FLOOR_P99 RC_FLOOR_CPU <<<"$(measure "$RC_PID" "https://localhost:$RC_PORT/healthz")"
 read -r RC_HS RC_HS_P99 RC_HS_CPU <<<"$(measure "$RC_PID" "$RC_URL" -H 'Connection: close')"
 read -r NG_HS NG_HS_P99 NG_HS_CPU <<<"$(measure "$NGINX_WORKER" "$NG_URL" -H 'Connection: close')"
 
@@ -119,6 +123,8 @@ printf '%-26s %14s %14s %8s\n' "GET $PATH_UNDER_TEST" rcommerce nginx ratio
 printf '%-26s %14s %14s %8s\n' "keep-alive req/s" "$RC_KA" "$NG_KA" "$(ratio "$RC_KA" "$NG_KA")"
 printf '%-26s %14s %14s %8s\n' "keep-alive p99 ms" "$RC_KA_P99" "$NG_KA_P99" "$(ratio "$RC_KA_P99" "$NG_KA_P99")"
 printf '%-26s %14s %14s %8s\n' "keep-alive CPU us/req" "$RC_KA_CPU" "$NG_KA_CPU" "$(ratio "$RC_KA_CPU" "$NG_KA_CPU")"
+printf '%-26s %14s %14s %8s\n' "floor: /healthz req/s" "$RC_FLOOR" "$NG_KA" "$(ratio "$RC_FLOOR" "$NG_KA")"
+printf '%-26s %14s %14s %8s\n' "floor: /healthz CPU us/req" "$RC_FLOOR_CPU" "$NG_KA_CPU" "$(ratio "$RC_FLOOR_CPU" "$NG_KA_CPU")"
 printf '%-26s %14s %14s %8s\n' "handshake req/s" "$RC_HS" "$NG_HS" "$(ratio "$RC_HS" "$NG_HS")"
 printf '%-26s %14s %14s %8s\n' "handshake p99 ms" "$RC_HS_P99" "$NG_HS_P99" "$(ratio "$RC_HS_P99" "$NG_HS_P99")"
 printf '%-26s %14s %14s %8s\n' "handshake CPU us/req" "$RC_HS_CPU" "$NG_HS_CPU" "$(ratio "$RC_HS_CPU" "$NG_HS_CPU")"

@@ -29,7 +29,8 @@ done
 expect_contains "$(cat probe.txt)" "good" "the test OCSP responder answers"
 
 PORT=$(free_port)
-write_config rc.toml "$PORT" 0 "[tls]
+HTTP_PORT=$(free_port)
+write_config rc.toml "$PORT" "$HTTP_PORT" "[tls]
 cert_file = \"$WORK/leaf.pem\"
 key_file = \"$WORK/leaf.key\"
 ocsp_stapling = true"
@@ -45,41 +46,96 @@ expect_contains "$STAPLE" "OCSP Response Status: successful" "an OCSP response i
 expect_contains "$STAPLE" "Cert Status: good" "the staple says good"
 expect_contains "$(cat serve.log)" "stapling a fresh OCSP response" "stapling is logged"
 
-# --- testssl.sh and sslscan against the defaults -----------------------------
-# -p protocols and -h headers keep the scan near 50 s on loopback; -S (the
-# certificate and stapling report) alone takes longer than that, and the
-# staple is checked with s_client above.
-run timeout 100 testssl --quiet --warnings off --openssl /usr/bin/openssl --color 0 \
-    --add-ca "$WORK/ca/ca.pem" --ip 127.0.0.1 --nodns min -p -h \
-    --jsonfile "$WORK/testssl.json" "https://localhost:$PORT"
-[ -s testssl.json ] && pass || fail "testssl.sh wrote no report: $OUT $ERR"
-FINDINGS=$(python3 - "$WORK/testssl.json" <<'PY'
+# --- every command of docs/security.md's Verification section -----------------
+# The commands are read from the doc and run as written (on this test's
+# ports), so the doc cannot drift from what works: a command added there
+# without a check here fails this test. testssl.sh gets two test-only flags:
+# --add-ca for this test's CA and --jsonfile for its findings.
+DOC="$(dirname "$0")/../../docs/security.md"
+sed -n '/^## Verification/,/^## Troubleshooting/p' "$DOC" | sed -n '/^```sh$/,/^```$/p' |
+    sed '1d;$d' | grep -v '^#' | sed -E 's/[[:space:]]+#.*$//' >doc_commands.txt
+expect_eq "$(wc -l <doc_commands.txt)" 8 "docs/security.md's Verification block holds 8 commands"
+testssl_findings() {
+    python3 - "$WORK/testssl.json" <<'PY'
 import json, sys
 for f in json.load(open(sys.argv[1])):
     print(f"{f['id']}|{f['severity']}|{f['finding']}")
 PY
-)
-echo "$FINDINGS" >findings.txt
-expect_contains "$FINDINGS" "TLS1_3|OK|offered" "testssl: TLS 1.3 offered"
-for old in SSLv2 SSLv3 TLS1 TLS1_1 TLS1_2; do
-    expect_contains "$FINDINGS" "$old|" "testssl checked $old"
-    expect_not_contains "$(grep "^$old|" findings.txt)" "|offered" "testssl: $old not offered"
-done
-BAD=$(grep -E '\|(HIGH|CRITICAL)\|' findings.txt || true)
-expect_eq "$BAD" "" "testssl reports nothing HIGH or CRITICAL"
-expect_contains "$FINDINGS" "HSTS_time|OK|" "testssl: HSTS max-age is sound"
-
-run sslscan --no-colour --no-heartbleed "127.0.0.1:$PORT"
-expect_code 0 "sslscan"
-expect_contains "$OUT" "TLSv1.3   enabled" "sslscan: TLS 1.3 enabled"
-expect_contains "$OUT" "TLSv1.2   disabled" "sslscan: TLS 1.2 disabled"
-expect_not_contains "$OUT" "TLSv1.0   enabled" "sslscan: TLS 1.0 disabled"
+}
+while IFS= read -r -u 3 line; do
+    cmd=${line//localhost:8443/localhost:$PORT}
+    cmd=${cmd//localhost:8080/localhost:$HTTP_PORT}
+    case "$line" in
+    *"-tls1_2"*)
+        run bash -c "$cmd"
+        expect_code 1 "doc: s_client -tls1_2 is refused"
+        expect_contains "$OUT$ERR" "alert protocol version" "doc: TLS 1.2 gets a protocol-version alert"
+        ;;
+    *"-tls1_3"*)
+        run bash -c "$cmd"
+        expect_code 0 "doc: s_client -tls1_3"
+        expect_contains "$OUT" "TLSv1.3" "doc: TLS 1.3 negotiated"
+        ;;
+    *"-status"*)
+        run bash -c "$cmd"
+        expect_code 0 "doc: s_client -status"
+        expect_contains "$OUT" "OCSP Response Status: successful" "doc: the staple is shown"
+        ;;
+    "curl -k -I "*)
+        run bash -c "$cmd"
+        expect_code 0 "doc: curl -k -I"
+        expect_contains "$OUT" "HTTP/1.1 200" "doc: HEAD /healthz is 200"
+        for header in strict-transport-security content-security-policy x-frame-options \
+            x-content-type-options referrer-policy permissions-policy cross-origin-opener-policy \
+            cross-origin-resource-policy cache-control; do
+            expect_contains "${OUT,,}" "$header:" "doc: HEAD /healthz carries $header"
+        done
+        ;;
+    "curl -I -H"*)
+        run bash -c "$cmd"
+        expect_code 0 "doc: curl -I on the HTTP port"
+        expect_contains "$OUT" "HTTP/1.1 308" "doc: the HTTP port redirects with 308"
+        expect_contains "$OUT" "Location: https://localhost:$PORT/a?b=1" "doc: to the same path and query"
+        ;;
+    testssl*)
+        # testssl.sh wants the URI last.
+        run timeout 200 bash -c \
+            "${cmd% *} --add-ca '$WORK/ca/ca.pem' --jsonfile '$WORK/testssl.json' ${cmd##* }"
+        [ -s testssl.json ] && pass || fail "doc: testssl.sh wrote no report: $OUT $ERR"
+        FINDINGS=$(testssl_findings)
+        echo "$FINDINGS" >findings.txt
+        expect_contains "$FINDINGS" "TLS1_3|OK|offered" "testssl: TLS 1.3 offered"
+        for old in SSLv2 SSLv3 TLS1 TLS1_1 TLS1_2; do
+            expect_contains "$FINDINGS" "$old|" "testssl checked $old"
+            expect_not_contains "$(grep "^$old|" findings.txt)" "|offered" "testssl: $old not offered"
+        done
+        BAD=$(grep -E '\|(HIGH|CRITICAL)\|' findings.txt || true)
+        expect_eq "$BAD" "" "testssl's full scan reports nothing HIGH or CRITICAL"
+        expect_contains "$FINDINGS" "HSTS_time|OK|" "testssl: HSTS max-age is sound"
+        expect_contains "$FINDINGS" "OCSP_stapling|OK|" "testssl: the OCSP staple is seen"
+        ;;
+    sslscan*)
+        run bash -c "sslscan --no-colour ${cmd#sslscan }"
+        expect_code 0 "doc: sslscan"
+        expect_contains "$OUT" "TLSv1.3   enabled" "sslscan: TLS 1.3 enabled"
+        expect_contains "$OUT" "TLSv1.2   disabled" "sslscan: TLS 1.2 disabled"
+        expect_not_contains "$OUT" "TLSv1.0   enabled" "sslscan: TLS 1.0 disabled"
+        ;;
+    *promtool*)
+        run bash -c "set -o pipefail; $cmd"
+        expect_code 0 "doc: promtool accepts /metrics: $OUT $ERR"
+        ;;
+    *)
+        fail "docs/security.md's Verification has a command this test does not run: $line"
+        ;;
+    esac
+done 3<doc_commands.txt
 
 # --- the responder down: serve on without a staple -----------------------------
 stop_server "$SERVER_PID"
 kill "$OCSP_PID" && wait "$OCSP_PID" 2>/dev/null || true
 PORT=$(free_port)
-sed -i "s/^port = .*/port = $PORT/" rc.toml
+sed -i -e "s/^port = .*/port = $PORT/" -e "s/^http_port = .*/http_port = 0/" rc.toml
 start_server rc.toml serve-down.log
 sleep 1
 run openssl s_client -connect "127.0.0.1:$PORT" -servername localhost -status </dev/null
