@@ -193,7 +193,7 @@ int run_seed(Context &context, const SeedFlags &flags)
     auto database = open_database(context, store::OpenMode::create);
     auto started = std::chrono::steady_clock::now();
     auto counts = store::seed_demo(*database, options, [&](int64_t done) {
-        log::debug("seeded products", {{"done", done}, {"of", options.products}});
+        log::info("seeded products", {{"done", done}, {"of", options.products}});
     });
     if (!counts) {
         throw ErrorException(counts.error());
@@ -245,9 +245,12 @@ void add_db(CLI::App &app, Context &context)
     auto *seed = db->add_subcommand("seed", "Fill the database with demo data");
     auto flags = std::make_shared<SeedFlags>();
     seed->add_flag("--demo", flags->demo, "A realistic demo catalogue with stock and orders");
-    seed->add_option("--products", flags->products, "How many products")->option_text("N");
+    seed->add_option("--products", flags->products, "How many products")
+        ->option_text("N")
+        ->check(CLI::Range(int64_t{1}, store::k_max_demo_products));
     seed->add_option("--seed", flags->seed, "Random seed; the same seed gives the same data")
-        ->option_text("S");
+        ->option_text("S")
+        ->check(CLI::NonNegativeNumber);
     seed->add_option("--at", flags->at,
                      "The demo's \"now\" (RFC 3339 or a date; default: today 00:00 UTC)")
         ->option_text("TIME");

@@ -706,9 +706,15 @@ std::vector<Problem> validate_with(const Config &c, const Origins &origins)
         }
         out.push_back({origin.source, origin.line, key, std::move(message), std::move(hint)});
     };
+    // A contradiction between two keys is reported at whichever of them the
+    // operator set, so it carries a file and line (the first when both or
+    // neither were set).
+    auto set_one = [&](const std::string &first, const std::string &second) {
+        return origins.count(first) == 0 && origins.count(second) != 0 ? second : first;
+    };
 
     if (tls_rank(c.tls.min_tls_version) > tls_rank(c.tls.max_tls_version)) {
-        add("tls.min_tls_version",
+        add(set_one("tls.min_tls_version", "tls.max_tls_version"),
             "tls.min_tls_version (\"" + c.tls.min_tls_version +
                 "\") is newer than tls.max_tls_version (\"" + c.tls.max_tls_version + "\")",
             "raise max_tls_version or lower min_tls_version");
@@ -739,13 +745,14 @@ std::vector<Problem> validate_with(const Config &c, const Origins &origins)
             "tls.cert_file and tls.key_file must be set together");
     }
     if (c.tls.hsts.preload && c.tls.hsts.max_age < 31536000) {
-        add("tls.hsts.preload",
+        add(set_one("tls.hsts.preload", "tls.hsts.max_age"),
             "tls.hsts.preload needs max_age of at least 31536000 (one year), got " +
                 std::to_string(c.tls.hsts.max_age),
             "raise max_age or set preload = false");
     }
     if (c.tls.hsts.preload && !c.tls.hsts.include_subdomains) {
-        add("tls.hsts.preload", "tls.hsts.preload needs include_subdomains = true",
+        add(set_one("tls.hsts.preload", "tls.hsts.include_subdomains"),
+            "tls.hsts.preload needs include_subdomains = true",
             "set include_subdomains = true or preload = false");
     }
     const auto &le = c.tls.lets_encrypt;
@@ -809,7 +816,7 @@ std::vector<Problem> validate_with(const Config &c, const Origins &origins)
             "empty tls.cert_file and tls.key_file, or set tls.lets_encrypt.enabled = false");
     }
     if (le.retry_min_seconds > le.retry_max_seconds) {
-        add("tls.lets_encrypt.retry_min_seconds",
+        add(set_one("tls.lets_encrypt.retry_min_seconds", "tls.lets_encrypt.retry_max_seconds"),
             "tls.lets_encrypt.retry_min_seconds (" + std::to_string(le.retry_min_seconds) +
                 ") is above retry_max_seconds (" + std::to_string(le.retry_max_seconds) + ")");
     }
@@ -859,10 +866,10 @@ std::vector<Problem> validate_with(const Config &c, const Origins &origins)
         }
     }
     if (c.server.max_connections < c.server.worker_threads) {
-        add("server.max_connections", "server.max_connections (" +
-                                          std::to_string(c.server.max_connections) +
-                                          ") is below server.worker_threads (" +
-                                          std::to_string(c.server.worker_threads) + ")");
+        add(set_one("server.max_connections", "server.worker_threads"),
+            "server.max_connections (" + std::to_string(c.server.max_connections) +
+                ") is below server.worker_threads (" + std::to_string(c.server.worker_threads) +
+                ")");
     }
     if (c.metrics.path.empty() || c.metrics.path[0] != '/') {
         add("metrics.path", "metrics.path must start with \"/\", got \"" + c.metrics.path + "\"");

@@ -413,16 +413,27 @@ Result<DemoSeedCounts> seed_demo(Database &database, const DemoSeedOptions &opti
     if (auto current = check_current(database); !current) {
         return current.error();
     }
-    if (options.products < 1) {
+    if (options.products < 1 || options.products > k_max_demo_products) {
         return make_error(ErrorKind::validation, "invalid_option", "db seed --products",
-                          "must be at least 1, got " + std::to_string(options.products));
+                          "must be between 1 and " + std::to_string(k_max_demo_products) +
+                              ", got " + std::to_string(options.products));
     }
     auto lease = database.connection();
+    // Locations and customers count too: an interrupted seed commits them
+    // before its first batch of products.
     auto existing = lease->query_integer("SELECT count(*) FROM products").value_or(0);
-    if (existing > 0) {
+    auto others = lease
+                      ->query_integer("SELECT (SELECT count(*) FROM locations) + "
+                                      "(SELECT count(*) FROM customers)")
+                      .value_or(0);
+    if (existing > 0 || others > 0) {
         return make_error(ErrorKind::conflict, "database_not_empty", "seeding demo data",
-                          "the database already has " + std::to_string(existing) + " products",
-                          "seed a new database file: demo rows would mix with real ones");
+                          "the database already has " + std::to_string(existing) +
+                              " products and " + std::to_string(others) +
+                              " locations and customers",
+                          "seed a new database file: demo rows would mix with real ones (an "
+                          "interrupted seed keeps the batches it committed: delete the file and "
+                          "its -wal and -shm files, then seed again)");
     }
 
     // A large page cache keeps the index B-trees of the big tables in memory

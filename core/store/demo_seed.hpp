@@ -30,6 +30,10 @@
 
 namespace rcommerce::store {
 
+// The largest --products a seed accepts: ten times the catalogue the
+// inventory report's benchmark uses, and about 35 GB of database.
+inline constexpr int64_t k_max_demo_products = 10'000'000;
+
 struct DemoSeedOptions {
     int64_t products = 200;
     uint64_t seed = 1;

@@ -43,6 +43,31 @@ run "$RC" check-headers --format json --ca-file ca/ca.pem --resolve "$resolve" \
     --resolve "localhost:$http_port:127.0.0.1" "http://localhost:$http_port/api/v1/products"
 expect_contains "$OUT" "https://localhost:$port/api/v1/products" "redirect target reported"
 
+# The table is coloured on a terminal, and plain under NO_COLOR or in a pipe.
+on_terminal() { # on_terminal CMD...: runs CMD with stdout on a pty; prints colour|plain
+    python3 - "$@" <<'PY'
+import os, pty, subprocess, sys
+master, slave = pty.openpty()
+subprocess.run(sys.argv[1:], stdout=slave, stderr=subprocess.DEVNULL)
+os.close(slave)
+data = b""
+while True:
+    try:
+        chunk = os.read(master, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    data += chunk
+print("colour" if b"\x1b[" in data else "plain")
+PY
+}
+table=("$RC" check-headers --ca-file ca/ca.pem --resolve "$resolve" "$url")
+expect_eq "$(on_terminal "${table[@]}")" "colour" "the table is coloured on a terminal"
+expect_eq "$(NO_COLOR=1 on_terminal "${table[@]}")" "plain" "NO_COLOR turns colour off"
+run "${table[@]}"
+expect_not_contains "$OUT" $'\x1b[' "no colour when stdout is not a terminal"
+
 stop_server "$SERVER_PID"
 run "$RC" check-headers --ca-file ca/ca.pem --resolve "$resolve" "$url"
 expect_code 3 "a stopped server is unreachable (exit 3)"

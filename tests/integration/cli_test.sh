@@ -171,8 +171,53 @@ expect_code 1 "an unreachable CA is a failure"
 expect_contains "$ERR" "could not connect" "the connection failure is said in words"
 unset RCOMMERCE_TLS_LETS_ENCRYPT_CACHE_DIR
 
-# JSON logs are one object per line.
-run "$RC" --log-format json --log-level debug config check --config good.toml
-expect_code 0 "json log format accepted"
+# JSON logs are one object per line, each with ts, level and msg.
+printf '[database]\nurl = "sqlite://%s/logs.db"\n' "$WORK" >logs.toml
+run "$RC" --config logs.toml db migrate
+expect_code 0 "db migrate for the log test"
+run "$RC" --log-format json --log-level debug --config logs.toml db seed --demo --products 20
+expect_code 0 "db seed with JSON logs"
+LOG_CHECK=$(printf '%s\n' "$ERR" | python3 -c '
+import json, sys
+lines = [l for l in sys.stdin.read().splitlines() if l.strip()]
+bad = [l for l in lines if not {"ts", "level", "msg"} <= set(json.loads(l))]
+print(f"{len(lines)} lines, {len(bad)} without ts/level/msg")' 2>&1)
+expect_contains "$LOG_CHECK" ", 0 without" "every JSON log line has ts, level and msg: $ERR"
+expect_not_contains "$LOG_CHECK" "0 lines" "db seed logged its progress"
+
+# Ctrl-C: a long command exits 130 of its own accord (not killed by the signal).
+printf '[database]\nurl = "sqlite://%s/seed.db"\n' "$WORK" >seed.toml
+run "$RC" --config seed.toml db migrate
+INTERRUPTED=$(python3 - "$RC" "$WORK/seed.toml" <<'PY'
+import signal, sqlite3, subprocess, sys, time
+rc, config = sys.argv[1], sys.argv[2]
+p = subprocess.Popen([rc, "--config", config, "db", "seed", "--demo", "--products", "2000000"],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+# Interrupt once the seed has committed its first rows (its locations).
+database = config.replace("seed.toml", "seed.db")
+deadline = time.time() + 30
+while time.time() < deadline:
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=5) as c:
+            if c.execute("SELECT count(*) FROM locations").fetchone()[0] > 0:
+                break
+    except sqlite3.Error:
+        pass
+    time.sleep(0.05)
+p.send_signal(signal.SIGINT)
+print(p.wait(timeout=30))
+PY
+)
+expect_eq "$INTERRUPTED" "130" "an interrupted db seed exits 130"
+run "$RC" --config seed.toml db seed --demo
+expect_code 1 "a second seed after an interrupted one is refused"
+expect_contains "$ERR" "interrupted seed" "the refusal says how to recover from an interrupted seed"
+
+run "$RC" --config logs.toml db seed --demo --products 0
+expect_code 2 "--products 0 is a usage error"
+run "$RC" --config logs.toml db seed --demo --products 99999999999999
+expect_code 2 "an absurd --products is a usage error"
+run "$RC" --config logs.toml db seed --demo --seed -1
+expect_code 2 "a negative --seed is a usage error"
 
 finish

@@ -187,6 +187,44 @@ TEST_CASE("other contradictions are errors")
     CHECK(problem_for(load_text("[log]\nlevel = \"loud\"\n"), "log.level") != nullptr);
 }
 
+TEST_CASE("the remaining rules each name their key")
+{
+    CHECK(problem_for(load_text("[tls.lets_encrypt]\neab_kid = \"kid-1\"\n"),
+                      "tls.lets_encrypt.eab_kid") != nullptr);
+    CHECK(problem_for(load_text("[server]\nadmin_host = \"not a host\"\n"), "server.admin_host") !=
+          nullptr);
+    CHECK(problem_for(load_text("[server]\nadmin_port = 8443\n"), "server.admin_port") != nullptr);
+    CHECK(problem_for(load_text("[security_headers]\ncors_allowed_origins = [\"shop.example\"]\n"),
+                      "security_headers.cors_allowed_origins") != nullptr);
+    CHECK(problem_for(load_text("[payment.stripe]\nenabled = true\napi_key = \"sk_test_1\"\n"),
+                      "payment.stripe.webhook_secret") != nullptr);
+    CHECK(problem_for(load_text("[security_headers]\npermissions_policy = \"a\\rb\"\n"),
+                      "security_headers.permissions_policy") != nullptr);
+    CHECK(problem_for(load_text("[security_headers]\ncache_control = \"a\\nb\"\n"),
+                      "security_headers.cache_control") != nullptr);
+    CHECK(problem_for(load_text("[server]\nworker_threads = 64\nmax_connections = 10\n"),
+                      "server.max_connections") != nullptr);
+}
+
+TEST_CASE("a contradiction is reported at the key the file set, with its line")
+{
+    auto max_only = load_text("[tls]\nmax_tls_version = \"1.2\"\n");
+    const Problem *tls = problem_for(max_only, "tls.max_tls_version");
+    REQUIRE(tls != nullptr);
+    CHECK(tls->line == 2);
+    CHECK(tls->message.find("newer than") != std::string::npos);
+
+    auto retry = load_text("[tls.lets_encrypt]\nretry_max_seconds = 10\n");
+    const Problem *backoff = problem_for(retry, "tls.lets_encrypt.retry_max_seconds");
+    REQUIRE(backoff != nullptr);
+    CHECK(backoff->line == 2);
+
+    auto connections = load_text("[server]\n\nmax_connections = 8\n");
+    const Problem *cap = problem_for(connections, "server.max_connections");
+    REQUIRE(cap != nullptr);
+    CHECK(cap->line == 3);
+}
+
 TEST_CASE("every mistake is reported at once, in line order")
 {
     auto loaded = load_text("[server]\nprot = 1\nhttp_port = \"x\"\n[tls]\n"
