@@ -5,6 +5,7 @@
 #include "core/payments/payment_rows.hpp"
 #include "core/payments/stripe_payment.hpp"
 #include "core/store/database.hpp"
+#include "core/util/time.hpp"
 
 #include <vector>
 
@@ -70,9 +71,12 @@ Result<Refund> send_refund(store::Database &db, const config::InventoryConfig &i
     return *refund;
 }
 
-// Refunds sent earlier whose call never got an answer (not those whose call
-// is still in flight in another request).
-std::vector<PendingRefund> unanswered(store::Database &db, int64_t order_id)
+// Stripe refunds of `order_id` that nobody is waiting for any more: their
+// call got no answer (`unanswered`), or they were recorded before
+// `stale_before` (RFC 3339, UTC; "" for none) by a process that died during
+// the call. Not those whose call is still in flight in another request.
+std::vector<PendingRefund> orphaned(store::Database &db, int64_t order_id,
+                                    const std::string &stale_before)
 {
     auto lease = db.connection();
     auto payment = rows::captured_payment(*lease, order_id);
@@ -82,25 +86,49 @@ std::vector<PendingRefund> unanswered(store::Database &db, int64_t order_id)
     }
     lease->query(
         "SELECT id, amount FROM refunds WHERE payment_id = ? AND state = 'pending' AND "
-        "provider_reference = '' AND unanswered = 1 ORDER BY id",
+        "provider_reference = '' AND (unanswered = 1 OR created_at < ?) ORDER BY id",
         [&](const store::Row &row) {
             PendingRefund pending{row.integer(0), {row.integer(1), payment->amount.currency}, {}};
             pending.before = as_gateway(*payment);
             pending.before.amounts.refunded -= pending.amount.amount;
             found.push_back(std::move(pending));
         },
-        payment->id);
+        payment->id, stale_before);
     return found;
 }
 
 } // namespace
+
+int64_t resend_orphaned_refunds(store::Database &db, const config::InventoryConfig &inventory,
+                                Gateway &card, int64_t now)
+{
+    std::string stale_before = util::format_rfc3339(now - k_refund_call_deadline_seconds);
+    std::vector<int64_t> order_ids;
+    db.connection()->query(
+        "SELECT DISTINCT r.order_id FROM refunds r JOIN payments p ON p.id = r.payment_id "
+        "WHERE p.gateway = 'stripe' AND r.state = 'pending' AND r.provider_reference = '' AND "
+        "(r.unanswered = 1 OR r.created_at < ?) ORDER BY r.order_id",
+        [&](const store::Row &row) { order_ids.push_back(row.integer(0)); }, stale_before);
+    int64_t settled = 0;
+    for (int64_t order_id : order_ids) {
+        for (const auto &pending : orphaned(db, order_id, stale_before)) {
+            auto resent = send_refund(db, inventory, card, order_id, pending);
+            if (!resent && resent.error().kind == ErrorKind::unavailable) {
+                // Stripe is still out of reach: the next pass tries again.
+                return settled;
+            }
+            ++settled;
+        }
+    }
+    return settled;
+}
 
 Result<Refund> refund_order(store::Database &db, const config::InventoryConfig &inventory,
                             Gateway *card, int64_t order_id, const money::Money &amount,
                             std::string_view reason)
 {
     if (card != nullptr) {
-        for (const auto &pending : unanswered(db, order_id)) {
+        for (const auto &pending : orphaned(db, order_id, "")) {
             if (auto resent = send_refund(db, inventory, *card, order_id, pending);
                 !resent && resent.error().kind == ErrorKind::unavailable) {
                 return resent.error();

@@ -19,6 +19,7 @@
 #include "core/payments/manual_payment.hpp"
 #include "core/util/result.hpp"
 
+#include <cstdint>
 #include <string_view>
 
 namespace rcommerce::payments {
@@ -28,10 +29,8 @@ namespace rcommerce::payments {
 // refund is then refused with stripe_not_enabled). Before a new Stripe
 // refund, refunds whose earlier call got no answer (marked `unanswered`)
 // are sent again under their own keys, so they settle instead of holding
-// their amount forever. Known gap: a process killed during the call leaves
-// its refund pending and unmarked; only the refund's webhook (which finds
-// it by metadata) settles it, and if Stripe never got the call nothing
-// does and its amount stays held until a person marks the row failed.
+// their amount forever. (A refund left pending by a process killed during
+// the call is found by resend_orphaned_refunds.)
 //
 // Errors: nothing_to_refund (409) when nothing was captured;
 // refund_exceeds_refundable (409) naming what is still refundable;
@@ -45,5 +44,23 @@ namespace rcommerce::payments {
                                           const config::InventoryConfig &inventory, Gateway *card,
                                           int64_t order_id, const money::Money &amount,
                                           std::string_view reason);
+
+// How long a refund call to Stripe may take, retries included, before a
+// refund still pending with no answer is taken for one whose process died
+// during the call. Far above the client's own deadline, so a call that is
+// merely slow is never sent twice concurrently (and if it were, the shared
+// Idempotency-Key would make it the same refund at Stripe).
+inline constexpr int64_t k_refund_call_deadline_seconds = 15 * 60;
+
+// Sends again, each under its own Idempotency-Key, every Stripe refund still
+// pending without an answer: those marked `unanswered`, and those recorded
+// more than k_refund_call_deadline_seconds before `now` (their process was
+// killed during the call, so nothing else would ever settle them). Stripe
+// answers a key it has seen with the refund it made, or makes the refund if
+// the first call never reached it; either way the row settles. Stops at the
+// first refund Stripe cannot be reached for (the next pass retries). Returns
+// how many refunds it settled. serve's background jobs call it.
+int64_t resend_orphaned_refunds(store::Database &db, const config::InventoryConfig &inventory,
+                                Gateway &card, int64_t now);
 
 } // namespace rcommerce::payments

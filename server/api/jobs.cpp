@@ -3,6 +3,8 @@
 #include "core/idempotency/key_store.hpp"
 #include "core/inventory/stock.hpp"
 #include "core/log/log.hpp"
+#include "core/payments/refunds.hpp"
+#include "core/payments/stripe_gateway.hpp"
 #include "core/util/time.hpp"
 
 namespace rcommerce::server::api {
@@ -36,6 +38,13 @@ void BackgroundJobs::run_once(const config::Config &config, store::Database &dat
         log::info("reservations expired", {{"count", expired}});
     }
     idempotency::purge_expired(database, now);
+    if (config.payment.stripe.enabled) {
+        payments::stripe::StripeGateway card(payments::stripe::client_options(config.payment.stripe));
+        auto settled = payments::resend_orphaned_refunds(database, config.inventory, card, now);
+        if (settled > 0) {
+            log::info("orphaned Stripe refunds settled", {{"count", settled}});
+        }
+    }
 }
 
 void BackgroundJobs::loop()

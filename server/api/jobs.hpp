@@ -1,7 +1,8 @@
 // The API's background work while `serve` runs: every
 // `[inventory] expiry_interval_seconds` it expires overdue reservations
-// (inventory::expire_reservations) and purges idempotency keys older than
-// 24 hours (idempotency::purge_expired).
+// (inventory::expire_reservations), purges idempotency keys older than
+// 24 hours (idempotency::purge_expired) and, with Stripe enabled, sends
+// again the refunds nobody is waiting for (payments::resend_orphaned_refunds).
 #pragma once
 
 #include "core/config/config.hpp"

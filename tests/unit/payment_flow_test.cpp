@@ -407,6 +407,52 @@ TEST_CASE("a refund whose call got no answer holds its amount and is re-sent und
     CHECK(shop.gateway.refund_keys[0] == shop.gateway.refund_keys[1]);
 }
 
+TEST_CASE("a refund left pending by a process killed during the call is sent again once stale")
+{
+    CardShop shop;
+    int64_t id = shop.paid_order("K", 10000);
+    // The process "dies" after Stripe made the refund and before the answer
+    // is recorded: the row stays pending, not marked unanswered.
+    shop.gateway.during_refund = [](const GatewayPayment &, const OperationKey &) {
+        throw std::runtime_error("killed during the call");
+    };
+    CHECK_THROWS(shop.refund(id, 3000));
+    shop.gateway.during_refund = nullptr;
+    CHECK(shop.payment_of(id).refund_pending == 3000);
+
+    int64_t now = util::unix_now();
+    // Within the deadline the call may still be in flight: left alone.
+    CHECK(resend_orphaned_refunds(*shop.db, shop.inventory, shop.gateway, now) == 0);
+    CHECK(shop.gateway.refund_calls == 1);
+    CHECK(shop.payment_of(id).refund_pending == 3000);
+
+    int64_t later = now + k_refund_call_deadline_seconds + 60;
+    CHECK(resend_orphaned_refunds(*shop.db, shop.inventory, shop.gateway, later) == 1);
+    CHECK(shop.payment_of(id).refund_pending == 0);
+    CHECK(shop.order_of(id).refunded == 3000);
+    REQUIRE(shop.gateway.refund_keys.size() == 2);
+    CHECK(shop.gateway.refund_keys[0] == shop.gateway.refund_keys[1]);
+    CHECK(resend_orphaned_refunds(*shop.db, shop.inventory, shop.gateway, later + 3600) == 0);
+    CHECK(shop.gateway.refund_calls == 2);
+}
+
+TEST_CASE("orphaned refunds wait while Stripe is unreachable and settle when it is back")
+{
+    CardShop shop;
+    int64_t id = shop.paid_order("U", 10000);
+    shop.gateway.refund_answer = make_error(ErrorKind::unavailable, "stripe_unavailable",
+                                            "calling Stripe", "network error after 4 attempts");
+    REQUIRE_FALSE(shop.refund(id, 2500).ok());
+    int64_t now = util::unix_now();
+    CHECK(resend_orphaned_refunds(*shop.db, shop.inventory, shop.gateway, now) == 0);
+    CHECK(shop.payment_of(id).refund_pending == 2500);
+    shop.gateway.refund_answer.reset();
+    // `unanswered` rows need no deadline: nothing is waiting for them.
+    CHECK(resend_orphaned_refunds(*shop.db, shop.inventory, shop.gateway, now) == 1);
+    CHECK(shop.order_of(id).refunded == 2500);
+    CHECK(shop.payment_of(id).refund_pending == 0);
+}
+
 TEST_CASE("a partial capture records what was captured and releases the rest")
 {
     CardShop shop;
