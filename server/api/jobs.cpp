@@ -39,7 +39,8 @@ void BackgroundJobs::run_once(const config::Config &config, store::Database &dat
     }
     idempotency::purge_expired(database, now);
     if (config.payment.stripe.enabled) {
-        payments::stripe::StripeGateway card(payments::stripe::client_options(config.payment.stripe));
+        payments::stripe::StripeGateway card(
+            payments::stripe::client_options(config.payment.stripe));
         auto settled = payments::resend_orphaned_refunds(database, config.inventory, card, now);
         if (settled > 0) {
             log::info("orphaned Stripe refunds settled", {{"count", settled}});
