@@ -17,7 +17,7 @@ Error invalid(std::string_view name, std::string why)
                       "give a host name such as shop.example.com or *.example.com");
 }
 
-bool valid_ldh(std::string_view host)
+bool valid_ldh(std::string_view host, Dots dots)
 {
     if (host.empty() || host.size() > 253) {
         return false;
@@ -37,7 +37,16 @@ bool valid_ldh(std::string_view host)
         }
         ++label;
     }
-    return host.find('.') != std::string_view::npos;
+    return dots == Dots::optional || host.find('.') != std::string_view::npos;
+}
+
+// A top-level label of digits only is no DNS name (RFC 3696 section 2): such
+// a "name" is an IPv4 address or a typo of one.
+bool numeric_top_label(std::string_view host)
+{
+    auto dot = host.rfind('.');
+    auto top = dot == std::string_view::npos ? host : host.substr(dot + 1);
+    return !top.empty() && top.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
 } // namespace
@@ -47,7 +56,7 @@ bool is_wildcard(std::string_view name)
     return name.rfind("*.", 0) == 0;
 }
 
-Result<std::string> to_a_label(std::string_view name)
+Result<std::string> to_a_label(std::string_view name, Dots dots)
 {
     if (util::has_control_characters(name) || name.find('\0') != std::string_view::npos) {
         return invalid(name, "it contains control characters");
@@ -64,8 +73,14 @@ Result<std::string> to_a_label(std::string_view name)
     }
     std::string ascii = util::to_lower(output);
     idn2_free(output);
-    if (!valid_ldh(ascii)) {
-        return invalid(name, "labels must be letters, digits and inner hyphens, with a dot");
+    if (!valid_ldh(ascii, dots)) {
+        return invalid(name, dots == Dots::required
+                                 ? "labels must be letters, digits and inner hyphens, with a dot"
+                                 : "labels must be letters, digits and inner hyphens");
+    }
+    if (numeric_top_label(ascii)) {
+        return invalid(name, "it looks like an IP address, and a domain name's last label is "
+                             "never all digits");
     }
     return is_wildcard(name) ? "*." + ascii : ascii;
 }

@@ -691,7 +691,23 @@ bool valid_listen_host(const std::string &host)
         inet_pton(AF_INET6, host.c_str(), buffer) == 1) {
         return true;
     }
-    return !host.empty() && acme::to_a_label(host).ok() && !acme::is_wildcard(host);
+    return !host.empty() && acme::to_a_label(host, acme::Dots::optional).ok() &&
+           !acme::is_wildcard(host);
+}
+
+// A name clients may send in Host: a host name (one label, such as
+// "localhost", is fine), a "*." wildcard, an IPv4 address or a bracketed IPv6
+// address, as Host writes them.
+bool valid_served_name(const std::string &name)
+{
+    unsigned char buffer[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, name.c_str(), buffer) == 1) {
+        return true;
+    }
+    if (name.size() > 2 && name.front() == '[' && name.back() == ']') {
+        return inet_pton(AF_INET6, name.substr(1, name.size() - 2).c_str(), buffer) == 1;
+    }
+    return acme::to_a_label(name, acme::Dots::optional).ok();
 }
 
 std::vector<Problem> validate_with(const Config &c, const Origins &origins)
@@ -770,18 +786,27 @@ std::vector<Problem> validate_with(const Config &c, const Origins &origins)
     // Names are checked the way ACME and SNI will see them, so a scheme, a
     // port or a path pasted into the list is caught here, not at the first
     // redirect or order.
-    auto check_names = [&](const char *key, const std::vector<std::string> &names) {
-        for (const auto &name : names) {
-            if (auto a_label = acme::to_a_label(name); !a_label) {
-                add(key,
-                    std::string(key) + " entry \"" + name +
-                        "\" is not a host name: " + a_label.error().why,
-                    "list bare names such as \"shop.example.com\", without scheme, port or path");
-            }
+    for (const auto &name : c.server.domains) {
+        if (!valid_served_name(name)) {
+            unsigned char buffer[sizeof(in6_addr)];
+            bool bare_ipv6 = inet_pton(AF_INET6, name.c_str(), buffer) == 1;
+            add("server.domains",
+                "server.domains entry \"" + name + "\" is not a host name or IP address",
+                bare_ipv6 ? "write an IPv6 address in brackets, as clients send it in Host: \"[" +
+                                name + "]\""
+                          : "list bare names such as \"shop.example.com\" or \"localhost\", "
+                            "without scheme, port or path");
         }
-    };
-    check_names("server.domains", c.server.domains);
-    check_names("tls.lets_encrypt.domains", le.domains);
+    }
+    for (const auto &name : le.domains) {
+        if (auto a_label = acme::to_a_label(name); !a_label) {
+            add("tls.lets_encrypt.domains",
+                "tls.lets_encrypt.domains entry \"" + name +
+                    "\" is not a domain name a CA can sign: " + a_label.error().why,
+                "list public DNS names such as \"shop.example.com\", without scheme, port or "
+                "path");
+        }
+    }
     if (!valid_listen_host(c.server.host)) {
         add("server.host",
             "server.host \"" + c.server.host + "\" is not an IP address or host name",

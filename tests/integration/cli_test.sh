@@ -123,6 +123,17 @@ expect_not_contains "$ERR" 'entry "shop.example.com" ' "a good name passes"
 printf '[server]\nhost = "::"\ndomains = ["bücher.example", "*.shop.example.com"]\n' >hosts-ok.toml
 run "$RC" config check --config hosts-ok.toml
 expect_code 0 "IPv6 any-address, an IDN and a wildcard are accepted"
+# Names the server answers to may be single labels and IP addresses; a
+# certificate's names may not.
+printf '[server]\nhost = "localhost"\ndomains = ["localhost", "127.0.0.1", "[::1]"]\n' >local.toml
+run "$RC" config check --config local.toml
+expect_code 0 "localhost, an IPv4 and a bracketed IPv6 address are accepted in server.domains"
+printf '[server]\ndomains = ["::1"]\n[tls.lets_encrypt]\ndomains = ["localhost", "10.0.0.1"]\n' >local-bad.toml
+run "$RC" config check --config local-bad.toml
+expect_code 2 "an unbracketed IPv6 address and unsignable certificate names are refused"
+expect_contains "$ERR" '"[::1]"' "the hint shows the bracketed form"
+expect_contains "$ERR" 'entry "localhost" is not a domain name a CA can sign' "localhost is no certificate name"
+expect_contains "$ERR" 'entry "10.0.0.1" is not a domain name a CA can sign' "an IP is no certificate name"
 
 # A folder given as --config is named as such.
 mkdir -p confdir

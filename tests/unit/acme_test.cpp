@@ -285,6 +285,20 @@ TEST_CASE("an ACME Renewal Information window decides when the CA gives one")
     CHECK_FALSE(parse_renewal_info("{}"));
 }
 
+TEST_CASE("a host name this server answers to may be one label; never an IPv4 address")
+{
+    CHECK(to_a_label("localhost", Dots::optional).value() == "localhost");
+    CHECK(to_a_label("Intranet", Dots::optional).value() == "intranet");
+    CHECK(to_a_label("shop.example", Dots::optional).value() == "shop.example");
+    for (const char *bad : {"", "10.0.0.1", "exa mple", "-x", "x-"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(to_a_label(bad, Dots::optional).ok());
+    }
+    auto numeric = to_a_label("1.2.3.4");
+    REQUIRE_FALSE(numeric.ok());
+    CHECK(numeric.error().why.find("IP address") != std::string::npos);
+}
+
 TEST_CASE("internationalised names become A-labels; wildcards keep their star")
 {
     CHECK(to_a_label("bücher.example").value() == "xn--bcher-kva.example");
@@ -292,7 +306,7 @@ TEST_CASE("internationalised names become A-labels; wildcards keep their star")
     CHECK(to_a_label("Shop.Example.COM").value() == "shop.example.com");
     CHECK(to_a_label("shop.example.com.").value() == "shop.example.com");
     for (const char *bad : {"", "localhost", "exa mple.com", "-bad.example", "a..example", "*.",
-                            "bad_.example", "x\n.example"}) {
+                            "bad_.example", "x\n.example", "1.2.3.4", "shop.example.123"}) {
         CAPTURE(bad);
         auto result = to_a_label(bad);
         REQUIRE_FALSE(result.ok());
