@@ -5,6 +5,7 @@
 #include "cli/exit_codes.hpp"
 #include "core/audit/audit.hpp"
 #include "core/audit/render.hpp"
+#include "core/tls/certificate.hpp"
 #include "core/util/strings.hpp"
 #include "core/version.hpp"
 
@@ -66,9 +67,10 @@ Result<audit::AuditOptions> build_options(const CheckHeadersArgs &args)
     options.fetch.timeout =
         std::chrono::milliseconds(static_cast<int64_t>(args.timeout_seconds * 1000));
     options.fetch.insecure = args.insecure;
-    if (!args.ca_file.empty() && ::access(args.ca_file.c_str(), R_OK) != 0) {
-        return usage("--ca-file " + args.ca_file,
-                     "cannot be read: " + std::string(strerror(errno)));
+    if (!args.ca_file.empty()) {
+        if (auto usable = tls::check_ca_file(args.ca_file, "--ca-file " + args.ca_file); !usable) {
+            return usage(usable.error().what, usable.error().why, usable.error().hint);
+        }
     }
     options.fetch.ca_file = args.ca_file;
     options.fetch.probe_origin = "https://check-headers-probe.invalid";

@@ -1,4 +1,5 @@
 #include "core/acme/issue.hpp"
+#include "core/tls/certificate.hpp"
 
 #include "core/acme/client.hpp"
 #include "core/acme/names.hpp"
@@ -460,9 +461,11 @@ Status check_local_inputs(const IssueRequest &request)
                        "pass --email ops@example.com, or leave it out");
     }
     std::error_code ec;
-    if (!request.ca_file.empty() && ::access(request.ca_file.c_str(), R_OK) != 0) {
-        return invalid("ca_file_unreadable", "CA file " + request.ca_file, std::strerror(errno),
-                       "pass a readable PEM file to --ca-file");
+    if (!request.ca_file.empty()) {
+        if (auto usable = tls::check_ca_file(request.ca_file, "CA file " + request.ca_file);
+            !usable) {
+            return usable.error();
+        }
     }
     const auto &challenge = request.challenge;
     if (challenge.type == ChallengeType::http_01 && challenge.http_mode == HttpMode::webroot &&

@@ -496,4 +496,19 @@ bool CertificateStore::use_sources(const std::vector<KeyPairPaths> &sources, int
     return true;
 }
 
+Status check_ca_file(const fs::path &file, const std::string &what)
+{
+    std::error_code ec;
+    if (fs::is_directory(file, ec)) {
+        return make_error(ErrorKind::validation, "ca_file_invalid", what, "is a folder",
+                          "name a PEM file of CA certificates");
+    }
+    auto chain = read_chain(file);
+    if (!chain) {
+        return make_error(ErrorKind::validation, "ca_file_invalid", what, chain.error().why,
+                          "name a PEM file of CA certificates (-----BEGIN CERTIFICATE-----)");
+    }
+    return ok_status();
+}
+
 } // namespace rcommerce::tls

@@ -18,6 +18,13 @@
 
 namespace rcommerce::tls {
 
+// A file of trusted CA certificates an operator names (--ca-file, the
+// ca_file keys): checked before it is used, so that a wrong file (a key, a
+// DER file, /etc/passwd) is reported as such instead of surfacing later as
+// an unverifiable peer. Fails with `ca_file_invalid`, naming `what` (e.g.
+// "--ca-file /x"), when the file cannot be read or holds no PEM certificate.
+[[nodiscard]] Status check_ca_file(const std::filesystem::path &file, const std::string &what);
+
 // One leaf certificate with its chain and private key, checked: the key
 // matches the leaf, and the leaf is valid now. Immutable once loaded, so a
 // connection can keep using it after the store replaced it.

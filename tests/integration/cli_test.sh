@@ -173,6 +173,9 @@ check_local "a malformed e-mail" 'contact e-mail "no-at-sign"' --directory "$NOC
     --email no-at-sign
 check_local "an unreadable --ca-file" "CA file $WORK/nope.pem" --directory "$NOCA" \
     --ca-file "$WORK/nope.pem"
+printf 'not a certificate\n' >"$WORK/garbage.pem"
+check_local "a --ca-file with no certificate" "holds no PEM certificate" --directory "$NOCA" \
+    --ca-file "$WORK/garbage.pem"
 check_local "a missing webroot" "webroot $WORK/nowhere" --directory "$NOCA" \
     --webroot "$WORK/nowhere"
 check_local "a missing DNS hook" "DNS hook $WORK/hook.sh" --directory "$NOCA" \
