@@ -26,7 +26,7 @@ struct ReportArgs {
     std::optional<std::string> since;
     std::optional<std::string> until;
     std::vector<std::string> statuses;
-    int64_t days = 90;
+    std::optional<int64_t> days; // dead-stock only; the report's default when absent
     std::optional<std::string> sort;
     bool fail_if_low = false;
     bool show_sql = false;
@@ -77,12 +77,18 @@ Result<inventory::ReportOptions> to_options(const ReportArgs &args, const config
     options.since = args.since;
     options.until = args.until;
     options.statuses = args.statuses;
-    options.days = args.days;
+    if (args.days) {
+        options.days = *args.days;
+    }
     if (args.sort) {
         options.sort = inventory::parse_report_sort(*args.sort);
     }
     options.configured_threshold = config.inventory.low_stock_threshold;
     options.now = util::unix_now();
+    if (args.days && options.kind != inventory::ReportKind::dead_stock) {
+        return make_error(ErrorKind::validation, "invalid_report_option", "inventory report --days",
+                          "applies to --kind dead-stock only");
+    }
     if (args.fail_if_low && !inventory::has_levels(options.kind)) {
         return make_error(ErrorKind::validation, "invalid_report_option",
                           "inventory report --fail-if-low",

@@ -150,6 +150,13 @@ Status check_filters(store::Database &database, const ReportOptions &options)
                               "list the codes with `rcommerce inventory report --kind stock`");
         }
     }
+    if (options.product_id &&
+        !lease->query_integer("SELECT id FROM products WHERE id = ?", *options.product_id)) {
+        return make_error(ErrorKind::validation, "unknown_product",
+                          "inventory report --product " + std::to_string(*options.product_id),
+                          "no product has this id",
+                          "product ids are in the `product_id` column of `--kind stock`");
+    }
     return ok_status();
 }
 
@@ -166,13 +173,23 @@ Status validate(const ReportOptions &options)
         return option_error("--kind movements", "needs --since",
                             "e.g. --since 2026-12-01 (RFC 3339 or a date, UTC)");
     }
+    std::string bounds[2];
     for (const auto *text : {&options.since, &options.until}) {
         if (*text) {
-            if (auto bound = time_bound(text == &options.since ? "--since" : "--until", **text);
-                !bound) {
+            bool since = text == &options.since;
+            auto bound = time_bound(since ? "--since" : "--until", **text);
+            if (!bound) {
                 return bound.error();
             }
+            bounds[since ? 0 : 1] = *bound;
         }
+    }
+    // Both bounds have one format, so text order is time order.
+    if (options.since && options.until && bounds[0] >= bounds[1]) {
+        return option_error("--since/--until",
+                            "--since " + *options.since + " is not before --until " +
+                                *options.until + ", so no movement could match",
+                            "give the earlier time to --since");
     }
     if (!options.statuses.empty() && kind != ReportKind::reservations) {
         return option_error("--status", "applies to --kind reservations only");

@@ -160,6 +160,18 @@ run report --kind nonsense
 expect_code 2 "an unknown kind"
 run report --level low --kind valuation
 expect_code 2 "--level on valuation"
+run report --kind movements --since 2026-12-02 --until 2026-12-01
+expect_code 2 "--since after --until is a usage error, not an empty ledger"
+expect_contains "$ERR" "is not before --until" "the reversed period is named"
+run report --kind movements --since 2026-12-01 --until 2026-12-01
+expect_code 2 "an empty period is a usage error"
+run report --product 999999
+expect_code 2 "an unknown --product is a usage error, not an empty report"
+expect_contains "$ERR" "--product 999999" "the unknown product is named"
+run report --days 30
+expect_code 2 "--days applies to dead-stock only"
+run report --kind dead-stock --days 30
+expect_code 0 "--days with dead-stock"
 
 # --show-sql prints SQL sqlite3 runs to the same rows.
 sql=$(report --kind stock --show-sql)
