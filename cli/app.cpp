@@ -46,8 +46,16 @@ void configure_logging(Context &context)
 
 // For a command line that names no known subcommand, the token that is not
 // one and the nearest real name; empty when the mistake is something else.
-std::pair<std::string, std::string> unknown_command(const CLI::App &app, int argc, char **argv)
+struct UnknownCommand {
+    std::string token;   // empty: every command word was known
+    std::string nearest; // the closest known name, if any is close
+    std::string parent;  // "rcommerce" or "rcommerce completions"
+    std::vector<std::string> names;
+};
+
+UnknownCommand unknown_command(const CLI::App &app, int argc, char **argv)
 {
+    std::string parent = "rcommerce";
     const CLI::App *current = &app;
     for (int i = 1; i < argc; ++i) {
         std::string_view token = argv[i];
@@ -70,9 +78,11 @@ std::pair<std::string, std::string> unknown_command(const CLI::App &app, int arg
             }
         }
         if (next == nullptr) {
-            return {std::string(token), util::closest(token, names).value_or("")};
+            auto nearest = util::closest(token, names).value_or("");
+            return {std::string(token), nearest, parent, names};
         }
         current = next;
+        parent += " " + next->get_name();
     }
     return {};
 }
@@ -199,11 +209,18 @@ int run(int argc, char **argv)
     } catch (const CLI::CallForVersion &e) {
         return app.exit(e);
     } catch (const CLI::ParseError &e) {
-        auto [token, nearest] = unknown_command(app, argc, argv);
-        if (!token.empty()) {
-            print_error("invalid command line", "unknown command \"" + token + "\"",
-                        nearest.empty() ? "run `rcommerce --help` for the commands"
-                                        : "did you mean \"" + nearest + "\"?");
+        auto unknown = unknown_command(app, argc, argv);
+        if (!unknown.token.empty()) {
+            std::string known;
+            for (const auto &name : unknown.names) {
+                known += (known.empty() ? "" : ", ") + name;
+            }
+            print_error("invalid command line",
+                        unknown.parent == "rcommerce"
+                            ? "unknown command \"" + unknown.token + "\""
+                            : "`" + unknown.parent + "` has no \"" + unknown.token + "\"",
+                        unknown.nearest.empty() ? "`" + unknown.parent + "` takes one of: " + known
+                                                : "did you mean \"" + unknown.nearest + "\"?");
             return k_exit_usage;
         }
         print_error("invalid command line", e.what(),

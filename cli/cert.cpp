@@ -140,7 +140,13 @@ int run_renew(Context &context, const RenewOptions &opts, bool http_port_given)
     request.eab_hmac_key = le.eab_hmac_key;
 
     int failed = 0;
-    for (const auto &report : acme::renew_certificates(request)) {
+    auto reports = acme::renew_certificates(request);
+    if (reports.empty()) {
+        // Exit 0 (nothing was due), but a timer's log should show why nothing happened.
+        std::cerr << "rcommerce: no certificates in " << le.cache_dir
+                  << " to renew; `rcommerce cert issue` obtains one\n";
+    }
+    for (const auto &report : reports) {
         std::string name =
             report.names.empty() ? report.folder.filename().string() : report.names.front();
         switch (report.outcome) {

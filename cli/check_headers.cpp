@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
 namespace rcommerce::cli {
@@ -61,8 +62,9 @@ Result<audit::AuditOptions> build_options(const CheckHeadersArgs &args)
 {
     audit::AuditOptions options;
     if (!(args.timeout_seconds > 0 && args.timeout_seconds <= 600)) {
-        return usage("--timeout " + std::to_string(args.timeout_seconds),
-                     "must be more than 0 and at most 600 seconds");
+        std::ostringstream given;
+        given << args.timeout_seconds; // 0 and 0.5 as typed, not 0.000000
+        return usage("--timeout " + given.str(), "must be more than 0 and at most 600 seconds");
     }
     options.fetch.timeout =
         std::chrono::milliseconds(static_cast<int64_t>(args.timeout_seconds * 1000));

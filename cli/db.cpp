@@ -250,7 +250,11 @@ void add_db(CLI::App &app, Context &context)
         ->check(CLI::Range(int64_t{1}, store::k_max_demo_products));
     seed->add_option("--seed", flags->seed, "Random seed; the same seed gives the same data")
         ->option_text("S")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Validator(
+            [](std::string &text) {
+                return text.rfind('-', 0) == 0 ? "must be 0 or more, got " + text : std::string();
+            },
+            "", "non-negative"));
     seed->add_option("--at", flags->at,
                      "The demo's \"now\" (RFC 3339 or a date; default: today 00:00 UTC)")
         ->option_text("TIME");

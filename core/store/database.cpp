@@ -497,12 +497,17 @@ std::optional<Error> check_path(const OpenOptions &options)
     if (exists && std::filesystem::is_directory(status)) {
         return open_error(path, "it is a directory", "database.url must name a file");
     }
-    if (!exists && options.mode != OpenMode::create) {
-        return open_error(path, "the file does not exist",
-                          "run `rcommerce db migrate` (or `rcommerce serve --migrate`) to create "
-                          "it, or check database.url");
-    }
     auto folder = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+    if (!exists && options.mode != OpenMode::create) {
+        // `db migrate` creates the file but never its folder, so say so first.
+        return open_error(path, "the file does not exist",
+                          std::filesystem::is_directory(folder, ec)
+                              ? "run `rcommerce db migrate` (or `rcommerce serve --migrate`) to "
+                                "create it, or check database.url"
+                              : "its folder " + folder.string() +
+                                    " does not exist either: create it (mkdir -p), then run "
+                                    "`rcommerce db migrate`, or check database.url");
+    }
     if (!exists && !std::filesystem::is_directory(folder, ec)) {
         return open_error(path, "the folder " + folder.string() + " does not exist",
                           "create it, or change database.url");

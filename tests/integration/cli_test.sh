@@ -36,6 +36,21 @@ expect_code 2 "misspelt subcommand"
 expect_contains "$ERR" 'did you mean "serve"?' "the nearest command is suggested"
 run "$RC" db migrat
 expect_contains "$ERR" 'did you mean "migrate"?' "nested commands are suggested too"
+run "$RC" completions powershell
+expect_code 2 "an unknown shell"
+expect_contains "$ERR" '`rcommerce completions` has no "powershell"' "the unknown shell is named"
+expect_contains "$ERR" "bash, zsh, fish" "the shells there are are listed"
+run "$RC" db seed --demo --seed -1
+expect_code 2 "a negative --seed"
+expect_contains "$ERR" "--seed: must be 0 or more, got -1" "a negative seed is said plainly"
+run "$RC" check-headers --timeout 0 https://x.example
+expect_contains "$ERR" "--timeout 0:" "the timeout is echoed as typed"
+RCOMMERCE_DATABASE_URL="sqlite://$WORK/no-such-folder/x.db" run "$RC" db status
+expect_code 2 "db status on a missing folder"
+expect_contains "$ERR" "folder $WORK/no-such-folder does not exist either" "the missing folder is named first"
+RCOMMERCE_TLS_LETS_ENCRYPT_CACHE_DIR="$WORK/no-certs" run "$RC" cert renew
+expect_code 0 "cert renew with an empty store has nothing due"
+expect_contains "$ERR" "no certificates in $WORK/no-certs" "an empty store is said, not silent"
 
 run "$RC" --log-level loud config init
 expect_code 2 "bad --log-level"
