@@ -170,6 +170,18 @@ std::map<int64_t, AppliedRow> read_applied(Connection &connection)
     return applied;
 }
 
+// Tables in a database that has never been migrated: another program's
+// data, which the first migration must not be mixed into (the operator most
+// likely pointed database.url at the wrong file).
+std::vector<std::string> foreign_tables(Connection &connection)
+{
+    std::vector<std::string> names;
+    connection.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE "
+                     "'sqlite\\_%' ESCAPE '\\' AND name <> 'schema_migrations' ORDER BY name",
+                     [&](const Row &row) { names.push_back(row.text(0)); });
+    return names;
+}
+
 SchemaReport build_report(const std::vector<Migration> &known,
                           const std::map<int64_t, AppliedRow> &applied)
 {
@@ -346,6 +358,20 @@ Result<std::vector<Migration>> migrate(Database &database, std::optional<int64_t
         return make_error(ErrorKind::validation, "migrate_backwards", "db migrate --to 0",
                           "migrate only applies migrations",
                           "use `rcommerce db rollback --steps N` to go back");
+    }
+    if (read_applied(*lease).empty()) {
+        if (auto foreign = foreign_tables(*lease); !foreign.empty()) {
+            std::string listed;
+            for (size_t i = 0; i < foreign.size() && i < 5; ++i) {
+                listed += (i == 0 ? "" : ", ") + foreign[i];
+            }
+            return make_error(ErrorKind::validation, "foreign_database",
+                              "migrating " + database.path().string(),
+                              "the file holds tables rcommerce did not create (" + listed +
+                                  (foreign.size() > 5 ? ", ..." : "") +
+                                  ") and no migration was ever applied to it",
+                              "point database.url at a new file or at rcommerce's own database");
+        }
     }
     std::vector<Migration> done;
     for (const auto &m : *known) {

@@ -227,6 +227,16 @@ run "$RC" db migrate
 expect_code 2 "a truncated SQLite header"
 expect_not_contains "$ERR" "terminate" "no crash on a truncated file"
 
+# Another program's SQLite database is not migrated into.
+sqlite3 foreign.db "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER);
+    INSERT INTO invoices (total) VALUES (42);"
+use_db foreign.db
+run "$RC" db migrate
+expect_code 2 "db migrate on another program's database"
+expect_contains "$ERR" "tables rcommerce did not create (invoices)" "the foreign tables are named"
+expect_eq "$(sqlite3 foreign.db "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'")" \
+    "invoices" "the foreign database is left as it was"
+
 if [ "$(id -u)" -ne 0 ]; then
     mkdir locked && chmod 555 locked
     use_db locked/x.db
