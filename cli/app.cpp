@@ -168,6 +168,8 @@ int not_built_yet(std::string_view command, std::string_view issue)
 
 void build_app(CLI::App &app, Context &context)
 {
+    // Usage lines say "rcommerce", not the path the binary was started by.
+    app.name("rcommerce");
     app.description("rcommerce: a headless e-commerce API server and its operations toolkit");
     app.set_version_flag("--version", std::string("rcommerce ") + k_version);
     app.require_subcommand(1);

@@ -28,6 +28,9 @@ run "$RC"
 expect_code 2 "no subcommand is a usage error"
 expect_contains "$ERR" "rcommerce: error:" "usage errors use the one error format"
 
+run "$RC" db --help
+expect_contains "$OUT" "Usage: rcommerce db" "usage lines name rcommerce, not the binary's path"
+
 run "$RC" frobnicate
 expect_code 2 "unknown subcommand"
 expect_contains "$ERR" 'unknown command "frobnicate"' "the unknown command is named"
