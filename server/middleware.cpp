@@ -60,6 +60,8 @@ const char *reason_phrase(int status)
         return "Method Not Allowed";
     case 408:
         return "Request Timeout";
+    case 411:
+        return "Length Required";
     case 413:
         return "Content Too Large";
     case 414:
@@ -248,7 +250,16 @@ bool refuse_framing(const config::Config &config, const httplib::Request &req,
     if (!codings.empty() && length.kind != http::DeclaredLength::Kind::absent) {
         // RFC 9112 6.3 item 3 allows refusing this; the two disagreeing
         // about where a body ends is how requests are smuggled.
-        return refuse(400, "the request has both Transfer-Encoding and Content-Length; send one");
+        return refuse(400, "the request has both Transfer-Encoding and Content-Length; send the "
+                           "body with Content-Length only");
+    }
+    if (!codings.empty()) {
+        // cpp-httplib 0.11.4 applies its payload limit to Content-Length
+        // only: it would read a chunked body of any size into memory before
+        // a route could refuse it (300 MB in, 545 MB resident). RFC 9110
+        // 15.5.12 lets a server insist on a length instead.
+        return refuse(411, "chunked request bodies are not accepted; send the body with a "
+                           "Content-Length header");
     }
     if (length.kind == http::DeclaredLength::Kind::invalid) {
         return refuse(400, "the Content-Length header must be one decimal number of bytes, "
@@ -310,6 +321,8 @@ std::string_view problem_code(int status)
         return "method_not_allowed";
     case 408:
         return "request_timeout";
+    case 411:
+        return "length_required";
     case 413:
         return "body_too_large";
     case 414:
@@ -451,7 +464,7 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
                 // After routing, the library's own 400 means reading the body
                 // failed (the pre-routing checks took every other case).
                 detail = "the request body could not be read: it was shorter than its "
-                         "Content-Length, slower than the read timeout, or badly chunked";
+                         "Content-Length, or slower than the read timeout";
             } else if (res.status == 413) {
                 detail = "the request body exceeds " +
                          std::to_string(config.server.max_body_bytes) + " bytes";

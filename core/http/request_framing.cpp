@@ -21,9 +21,8 @@ DeclaredLength declared_length(const std::vector<std::string_view> &values)
     DeclaredLength result;
     for (auto raw : values) {
         auto value = util::trim(raw);
-        bool digits = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
-            return c >= '0' && c <= '9';
-        });
+        bool digits = !value.empty() && std::all_of(value.begin(), value.end(),
+                                                    [](char c) { return c >= '0' && c <= '9'; });
         if (!digits) {
             return {DeclaredLength::Kind::invalid, 0};
         }

@@ -112,7 +112,7 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent, const 
 {
     if (static_cast<int64_t>(request.body.size()) > services.config.server.max_body_bytes) {
         send_problem(response,
-                     make_error(ErrorKind::validation, "payload_too_large", "reading the request",
+                     make_error(ErrorKind::validation, "body_too_large", "reading the request",
                                 "the body is larger than " +
                                     std::to_string(services.config.server.max_body_bytes) +
                                     " bytes"),
@@ -400,7 +400,7 @@ std::optional<int64_t> decode_cursor(std::string_view cursor)
 
 int status_for(const Error &error)
 {
-    if (error.code == "payload_too_large") {
+    if (error.code == "body_too_large") {
         return 413;
     }
     if (error.code == "unsupported_media_type") {

@@ -159,6 +159,10 @@ run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99
 problem "$OUT" 413 body_too_large "a Content-Length beyond 64 bits"
 run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n'
 problem "$OUT" 501 not_implemented "Transfer-Encoding: gzip"
+# cpp-httplib would read a chunked body of any size into memory.
+run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'
+problem "$OUT" 411 length_required "a chunked body"
+expect_contains "$OUT" "send the body with a Content-Length header" "the 411 says what to send"
 run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n0\r\n\r\n'
 problem "$OUT" 400 bad_request "both Transfer-Encoding and Content-Length"
 # cpp-httplib would parse it itself and answer a bare 400; the route decides.
