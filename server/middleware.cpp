@@ -253,6 +253,19 @@ bool refuse_framing(const config::Config &config, const httplib::Request &req,
         return refuse(400, "the request has both Transfer-Encoding and Content-Length; send the "
                            "body with Content-Length only");
     }
+    if (length.kind == http::DeclaredLength::Kind::invalid) {
+        return refuse(400, "the Content-Length header must be one decimal number of bytes, "
+                           "digits only; send Content-Length: 0 for an empty body");
+    }
+    if ((!codings.empty() || length.bytes > 0 ||
+         length.kind == http::DeclaredLength::Kind::too_large) &&
+        one_of(req.method, {"GET", "HEAD", "OPTIONS"})) {
+        // cpp-httplib reads no body for these methods, so its bytes would be
+        // served as the next request on the connection: behind a proxy that
+        // shares connections, another client's (a "CL.0" desync). RFC 9110
+        // 9.3.1 allows refusing.
+        return refuse(400, req.method + " takes no body; send the request without one");
+    }
     if (!codings.empty()) {
         // cpp-httplib 0.11.4 applies its payload limit to Content-Length
         // only: it would read a chunked body of any size into memory before
@@ -260,10 +273,6 @@ bool refuse_framing(const config::Config &config, const httplib::Request &req,
         // 15.5.12 lets a server insist on a length instead.
         return refuse(411, "chunked request bodies are not accepted; send the body with a "
                            "Content-Length header");
-    }
-    if (length.kind == http::DeclaredLength::Kind::invalid) {
-        return refuse(400, "the Content-Length header must be one decimal number of bytes, "
-                           "digits only; send Content-Length: 0 for an empty body");
     }
     if (length.kind == http::DeclaredLength::Kind::too_large ||
         length.bytes > config.server.max_body_bytes) {
@@ -403,31 +412,35 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
     }
     server.set_default_headers(defaults);
 
-    server.set_pre_routing_handler([&config, &metrics, options](const httplib::Request &req,
-                                                                httplib::Response &res) {
-        t_in_flight = {&req, Clock::now(), request_id_for(req)};
-        mark_in_flight(req, true);
-        metrics.request_started();
-        res.set_header("X-Request-Id", t_in_flight.request_id);
-        auto traceparent = req.get_header_value("traceparent");
-        if (valid_traceparent(traceparent)) {
-            res.set_header("traceparent", traceparent);
-        }
-        if (header_bytes(req) > static_cast<size_t>(config.server.max_header_bytes)) {
-            set_problem(res, 431, "the request's header block exceeds the server's limit");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        if (!implemented_method(req.method)) {
-            set_problem(res, 501, not_implemented_detail(req.method));
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        if (refuse_framing(config, req, res)) {
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        keep_multipart_unparsed(req);
-        if (options.cors) {
-            apply_cors(config.security_headers, req, res);
-            if (is_preflight(req)) {
+    server.set_pre_routing_handler(
+        [&config, &metrics, options](const httplib::Request &req, httplib::Response &res) {
+            t_in_flight = {&req, Clock::now(), request_id_for(req)};
+            mark_in_flight(req, true);
+            metrics.request_started();
+            res.set_header("X-Request-Id", t_in_flight.request_id);
+            auto traceparent = req.get_header_value("traceparent");
+            if (valid_traceparent(traceparent)) {
+                res.set_header("traceparent", traceparent);
+            }
+            if (options.cors) {
+                // First, so an allowed origin can read every refusal below too.
+                apply_cors(config.security_headers, req, res);
+            }
+            if (header_bytes(req) > static_cast<size_t>(config.server.max_header_bytes)) {
+                set_problem(res, 431, "the request's header block exceeds the server's limit");
+                ask_client_to_close(req); // any body it has stays unread
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            if (!implemented_method(req.method)) {
+                set_problem(res, 501, not_implemented_detail(req.method));
+                ask_client_to_close(req); // any body it has stays unread
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            if (refuse_framing(config, req, res)) {
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            keep_multipart_unparsed(req);
+            if (options.cors && is_preflight(req)) {
                 if (res.has_header("Access-Control-Allow-Origin")) {
                     res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
                     res.set_header("Access-Control-Allow-Headers",
@@ -437,12 +450,11 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
                 res.status = 204;
                 return httplib::Server::HandlerResponse::Handled;
             }
-        }
-        if (options.route) {
-            return options.route(req, res);
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
-    });
+            if (options.route) {
+                return options.route(req, res);
+            }
+            return httplib::Server::HandlerResponse::Unhandled;
+        });
 
     server.set_error_handler(httplib::Server::HandlerWithResponse(
         [&config](const httplib::Request &req, httplib::Response &res) {

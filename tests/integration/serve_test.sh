@@ -159,6 +159,13 @@ run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99
 problem "$OUT" 413 body_too_large "a Content-Length beyond 64 bits"
 run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n'
 problem "$OUT" 501 not_implemented "Transfer-Encoding: gzip"
+# cpp-httplib reads no body for GET: it would be served as the next request.
+run raw 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 45\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n'
+problem "$OUT" 400 bad_request "a GET with a body"
+expect_contains "$OUT" "Connection: close" "a GET with a body closes the connection"
+run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nOrigin: https://shop.example\r\nContent-Length: abc\r\n\r\n'
+expect_contains "$OUT" "Access-Control-Allow-Origin: https://shop.example" \
+    "an allowed origin can read a refusal made before routing"
 # cpp-httplib would read a chunked body of any size into memory.
 run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'
 problem "$OUT" 411 length_required "a chunked body"
