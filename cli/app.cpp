@@ -126,7 +126,7 @@ void print_error(const Error &error)
     // A validation error's `why` usually lists its fields already; a field
     // is printed on its own line only when it would otherwise be lost.
     for (const auto &field : error.fields) {
-        std::string line = field.field + ": " + field.message;
+        std::string line = field.field.empty() ? field.message : field.field + ": " + field.message;
         if (error.why.find(line) == std::string::npos) {
             std::cerr << "  " << line << "\n";
         }

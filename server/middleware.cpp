@@ -1,5 +1,6 @@
 #include "server/middleware.hpp"
 
+#include "core/http/request_framing.hpp"
 #include "core/log/log.hpp"
 #include "core/util/strings.hpp"
 
@@ -9,9 +10,12 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <initializer_list>
 #include <mutex>
 #include <random>
 #include <set>
+#include <string_view>
+#include <vector>
 
 namespace rcommerce::server {
 namespace {
@@ -56,10 +60,14 @@ const char *reason_phrase(int status)
         return "Method Not Allowed";
     case 408:
         return "Request Timeout";
+    case 411:
+        return "Length Required";
     case 413:
         return "Content Too Large";
     case 414:
         return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
     case 416:
         return "Range Not Satisfiable";
     case 421:
@@ -68,6 +76,8 @@ const char *reason_phrase(int status)
         return "Request Header Fields Too Large";
     case 500:
         return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
     case 503:
         return "Service Unavailable";
     default:
@@ -137,6 +147,164 @@ bool is_preflight(const httplib::Request &req)
            req.has_header("Access-Control-Request-Method");
 }
 
+bool one_of(std::string_view value, std::initializer_list<std::string_view> candidates)
+{
+    return std::find(candidates.begin(), candidates.end(), value) != candidates.end();
+}
+
+// RFC 9110 9.1: a method the server implements for no resource at all is a
+// 501, whatever the path; one it implements elsewhere is a 405 (the API's
+// routes answer those, with Allow).
+constexpr std::string_view k_implemented_methods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+
+bool implemented_method(std::string_view method)
+{
+    return one_of(method, {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"});
+}
+
+std::string not_implemented_detail(std::string_view method)
+{
+    // Quoted only when it is a plausible method (an RFC 9110 token): the
+    // request line may hold anything.
+    bool token = !method.empty() && method.size() <= 32 &&
+                 std::all_of(method.begin(), method.end(), [](char c) {
+                     return std::isalnum(static_cast<unsigned char>(c)) ||
+                            std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+                 });
+    return (token ? std::string(method) : std::string("the request's method")) +
+           " is not a method this server implements; it answers " +
+           std::string(k_implemented_methods);
+}
+
+// cpp-httplib answers a bare 400 by itself, before routing, when
+// parse_request_line() refuses the request line (the headers are then left
+// unread) or when read_headers() fails after it. The library keeps the
+// method, target and version it split off in `req` either way, but fills
+// req.path only once the method and version passed, so the two can be told
+// apart here.
+int unrouted_status(const httplib::Request &req)
+{
+    // The methods cpp-httplib 0.11.4's parser accepts.
+    bool known = one_of(req.method, {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS",
+                                     "TRACE", "PATCH", "PRI"});
+    auto target = std::string_view(req.target);
+    target = target.substr(0, target.find('#'));
+    bool line_parsed = known && (req.version == "HTTP/1.1" || req.version == "HTTP/1.0") &&
+                       !req.path.empty() && std::count(target.begin(), target.end(), '?') <= 1;
+    if (line_parsed) {
+        // read_headers() fails for a complete request only when one header
+        // line is longer than the library's CPPHTTPLIB_HEADER_MAX_LENGTH
+        // (8192): that is RFC 6585's 431, not a malformed request.
+        return 431;
+    }
+    if (!known && req.version.rfind("HTTP/", 0) == 0) {
+        return 501; // a well-formed line with a method the library does not know
+    }
+    return 400;
+}
+
+// Makes the response say `Connection: close`. cpp-httplib 0.11.4 writes that
+// (and no Keep-Alive) only when the request asked for it, so the request is
+// marked; `req` is the library's own non-const Request, handed to the hooks
+// as const. The library itself still waits for a next request on the
+// connection, which a client told to close does not send.
+void ask_client_to_close(const httplib::Request &req)
+{
+    if (req.get_header_value("Connection") != "close") {
+        auto &headers = const_cast<httplib::Headers &>(req.headers);
+        headers.erase("Connection");
+        headers.emplace("Connection", "close");
+    }
+}
+
+// Every value of one header of a request, in order.
+std::vector<std::string_view> header_values(const httplib::Request &req, const char *name)
+{
+    std::vector<std::string_view> values;
+    auto [begin, end] = req.headers.equal_range(name);
+    for (auto it = begin; it != end; ++it) {
+        values.emplace_back(it->second);
+    }
+    return values;
+}
+
+// RFC 9112 6: where the body ends. Answers (and returns true) when the
+// headers leave that unclear, unsupported or beyond the limit, before the
+// library reads anything; the unread body would be taken for the next
+// request, so the response asks the client to close.
+bool refuse_framing(const config::Config &config, const httplib::Request &req,
+                    httplib::Response &res)
+{
+    auto codings = header_values(req, "Transfer-Encoding");
+    auto length = http::declared_length(header_values(req, "Content-Length"));
+    auto refuse = [&](int status, const std::string &detail) {
+        set_problem(res, status, detail);
+        ask_client_to_close(req);
+        return true;
+    };
+    if (!codings.empty() &&
+        (codings.size() != 1 || !util::iequals(util::trim(codings.front()), "chunked"))) {
+        return refuse(501, "the only Transfer-Encoding this server reads is `chunked`; send the "
+                           "body with Content-Length instead");
+    }
+    if (!codings.empty() && length.kind != http::DeclaredLength::Kind::absent) {
+        // RFC 9112 6.3 item 3 allows refusing this; the two disagreeing
+        // about where a body ends is how requests are smuggled.
+        return refuse(400, "the request has both Transfer-Encoding and Content-Length; send the "
+                           "body with Content-Length only");
+    }
+    if (length.kind == http::DeclaredLength::Kind::invalid) {
+        return refuse(400, "the Content-Length header must be one decimal number of bytes, "
+                           "digits only; send Content-Length: 0 for an empty body");
+    }
+    if ((!codings.empty() || length.bytes > 0 ||
+         length.kind == http::DeclaredLength::Kind::too_large) &&
+        one_of(req.method, {"GET", "HEAD", "OPTIONS"})) {
+        // cpp-httplib reads no body for these methods, so its bytes would be
+        // served as the next request on the connection: behind a proxy that
+        // shares connections, another client's (a "CL.0" desync). RFC 9110
+        // 9.3.1 allows refusing.
+        return refuse(400, req.method + " takes no body; send the request without one");
+    }
+    if (!codings.empty()) {
+        // cpp-httplib 0.11.4 applies its payload limit to Content-Length
+        // only: it would read a chunked body of any size into memory before
+        // a route could refuse it (300 MB in, 545 MB resident). RFC 9110
+        // 15.5.12 lets a server insist on a length instead.
+        return refuse(411, "chunked request bodies are not accepted; send the body with a "
+                           "Content-Length header");
+    }
+    if (length.kind == http::DeclaredLength::Kind::too_large ||
+        length.bytes > config.server.max_body_bytes) {
+        return refuse(413, "the request body exceeds " +
+                               std::to_string(config.server.max_body_bytes) + " bytes");
+    }
+    if (codings.empty() && length.kind == http::DeclaredLength::Kind::absent &&
+        one_of(req.method, {"POST", "PUT", "PATCH", "DELETE"})) {
+        // RFC 9112 6.3 item 7: a request with neither header has no body.
+        // cpp-httplib 0.11.4 instead reads a POST, PUT or PATCH body until
+        // the connection ends, and answers a bare 400 after the read
+        // timeout. Saying so explicitly makes it read nothing. `req` is the
+        // library's own non-const Request, handed to this hook as const.
+        const_cast<httplib::Request &>(req).set_header("Content-Length", "0");
+    }
+    return false;
+}
+
+// cpp-httplib parses a multipart/form-data body itself, keeping it out of
+// req.body, and answers a bare 400 when it finds no boundary. No route takes
+// one, so the library is kept from recognising it (its test is a
+// case-sensitive prefix match; leading whitespace is insignificant to every
+// other reader): the body is read like any other and the route answers 415.
+void keep_multipart_unparsed(const httplib::Request &req)
+{
+    auto &headers = const_cast<httplib::Headers &>(req.headers);
+    auto found = headers.find("Content-Type");
+    if (found != headers.end() && found->second.rfind("multipart/form-data", 0) == 0) {
+        found->second.insert(0, " ");
+    }
+}
+
 } // namespace
 
 bool request_in_flight(const std::string &address, int port)
@@ -162,16 +330,22 @@ std::string_view problem_code(int status)
         return "method_not_allowed";
     case 408:
         return "request_timeout";
+    case 411:
+        return "length_required";
     case 413:
         return "body_too_large";
     case 414:
         return "uri_too_long";
+    case 415:
+        return "unsupported_media_type";
     case 416:
         return "range_not_satisfiable";
     case 421:
         return "misdirected_request";
     case 431:
         return "headers_too_large";
+    case 501:
+        return "not_implemented";
     case 503:
         return "unavailable";
     default:
@@ -188,7 +362,9 @@ void set_problem(httplib::Response &res, int status, std::string_view detail)
                            {"status", status},
                            {"detail", detail},
                            {"code", code}};
-    res.set_content(body.dump(), "application/problem+json");
+    // A detail may quote the request (its method), which need not be UTF-8.
+    res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                    "application/problem+json");
 }
 
 std::string request_id_for(const httplib::Request &req)
@@ -236,33 +412,35 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
     }
     server.set_default_headers(defaults);
 
-    server.set_pre_routing_handler([&config, &metrics, options](const httplib::Request &req,
-                                                                httplib::Response &res) {
-        t_in_flight = {&req, Clock::now(), request_id_for(req)};
-        mark_in_flight(req, true);
-        metrics.request_started();
-        res.set_header("X-Request-Id", t_in_flight.request_id);
-        auto traceparent = req.get_header_value("traceparent");
-        if (valid_traceparent(traceparent)) {
-            res.set_header("traceparent", traceparent);
-        }
-        if (header_bytes(req) > static_cast<size_t>(config.server.max_header_bytes)) {
-            set_problem(res, 431, "the request's header block exceeds the server's limit");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        auto length = util::parse_int64(req.get_header_value("Content-Length"));
-        if (length && *length > config.server.max_body_bytes) {
-            // Answer before reading the body; the unread body makes the
-            // connection unusable, so it closes.
-            set_problem(res, 413,
-                        "the request body exceeds " + std::to_string(config.server.max_body_bytes) +
-                            " bytes");
-            res.set_header("Connection", "close");
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        if (options.cors) {
-            apply_cors(config.security_headers, req, res);
-            if (is_preflight(req)) {
+    server.set_pre_routing_handler(
+        [&config, &metrics, options](const httplib::Request &req, httplib::Response &res) {
+            t_in_flight = {&req, Clock::now(), request_id_for(req)};
+            mark_in_flight(req, true);
+            metrics.request_started();
+            res.set_header("X-Request-Id", t_in_flight.request_id);
+            auto traceparent = req.get_header_value("traceparent");
+            if (valid_traceparent(traceparent)) {
+                res.set_header("traceparent", traceparent);
+            }
+            if (options.cors) {
+                // First, so an allowed origin can read every refusal below too.
+                apply_cors(config.security_headers, req, res);
+            }
+            if (header_bytes(req) > static_cast<size_t>(config.server.max_header_bytes)) {
+                set_problem(res, 431, "the request's header block exceeds the server's limit");
+                ask_client_to_close(req); // any body it has stays unread
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            if (!implemented_method(req.method)) {
+                set_problem(res, 501, not_implemented_detail(req.method));
+                ask_client_to_close(req); // any body it has stays unread
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            if (refuse_framing(config, req, res)) {
+                return httplib::Server::HandlerResponse::Handled;
+            }
+            keep_multipart_unparsed(req);
+            if (options.cors && is_preflight(req)) {
                 if (res.has_header("Access-Control-Allow-Origin")) {
                     res.set_header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
                     res.set_header("Access-Control-Allow-Headers",
@@ -272,34 +450,44 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
                 res.status = 204;
                 return httplib::Server::HandlerResponse::Handled;
             }
-        }
-        if (options.route) {
-            return options.route(req, res);
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
-    });
-
-    server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request &req,
-                                                                     httplib::Response &res) {
-        bool routed = t_in_flight.request == &req;
-        if (!routed) {
-            // cpp-httplib answered by itself before routing. Its 400 after a
-            // parsed request line means read_headers() failed, and for a
-            // complete request that only happens when one header line is
-            // longer than its compiled-in CPPHTTPLIB_HEADER_MAX_LENGTH
-            // (8192): that is RFC 6585's 431, not a malformed request.
-            if (res.status == 400 && req.version.rfind("HTTP/1.", 0) == 0) {
-                res.status = 431;
+            if (options.route) {
+                return options.route(req, res);
             }
-            res.set_header("X-Request-Id", request_id_for(req));
-            res.set_header("Connection", "close");
-        }
-        if (res.body.empty() && req.method != "HEAD") {
-            set_problem(res, res.status,
-                        res.status == 404 ? "no resource at this path" : reason_phrase(res.status));
-        }
-        return httplib::Server::HandlerResponse::Handled;
-    }));
+            return httplib::Server::HandlerResponse::Unhandled;
+        });
+
+    server.set_error_handler(httplib::Server::HandlerWithResponse(
+        [&config](const httplib::Request &req, httplib::Response &res) {
+            bool routed = t_in_flight.request == &req;
+            std::string detail = reason_phrase(res.status);
+            if (!routed) {
+                // cpp-httplib answered by itself before routing.
+                if (res.status == 400) {
+                    res.status = unrouted_status(req);
+                    detail = res.status == 431   ? "a header line is longer than 8192 bytes, the "
+                                                   "server's limit"
+                             : res.status == 501 ? not_implemented_detail(req.method)
+                                                 : "the request line is malformed; it must be "
+                                                   "`METHOD /path HTTP/1.1`";
+                }
+                res.set_header("X-Request-Id", request_id_for(req));
+                ask_client_to_close(req);
+            } else if (res.status == 400) {
+                // After routing, the library's own 400 means reading the body
+                // failed (the pre-routing checks took every other case).
+                detail = "the request body could not be read: it was shorter than its "
+                         "Content-Length, or slower than the read timeout";
+            } else if (res.status == 413) {
+                detail = "the request body exceeds " +
+                         std::to_string(config.server.max_body_bytes) + " bytes";
+            } else if (res.status == 404) {
+                detail = "no resource at this path";
+            }
+            if (res.body.empty() && req.method != "HEAD") {
+                set_problem(res, res.status, detail);
+            }
+            return httplib::Server::HandlerResponse::Handled;
+        }));
 
     server.set_exception_handler(
         [](const httplib::Request &req, httplib::Response &res, std::exception_ptr error) {

@@ -1,8 +1,10 @@
 // The middleware every listener shares, installed on a cpp-httplib server:
 // security headers (the one policy of core/http), a request id on every
 // response (X-Request-Id in and out), W3C traceparent kept, CORS for the
-// configured origins, the header-size limit (431), errors as RFC 9457
-// problem+json (400, 404, 413, 431, 500, ...), a JSON access log, and metrics.
+// configured origins, the header-size limit (431), unknown methods (501),
+// request framing checked before cpp-httplib reads a body (Content-Length,
+// Transfer-Encoding: 400, 411, 413, 501), errors as RFC 9457 problem+json
+// (400, 404, 413, 431, 500, ...), a JSON access log, and metrics.
 #pragma once
 
 #include "core/config/config.hpp"

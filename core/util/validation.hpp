@@ -40,7 +40,9 @@ public:
     {
         std::string why;
         for (const auto &field : m_fields) {
-            why += (why.empty() ? "" : "; ") + field.field + ": " + field.message;
+            // An error about the whole input (no field) has nothing to name.
+            why += (why.empty() ? "" : "; ") +
+                   (field.field.empty() ? field.message : field.field + ": " + field.message);
         }
         Error result = make_error(ErrorKind::validation, "validation_failed", std::move(what), why);
         result.fields = m_fields;

@@ -1,6 +1,7 @@
 #include "server/api/http.hpp"
 
 #include "core/auth/key_store.hpp"
+#include "core/http/request_framing.hpp"
 #include "core/idempotency/fingerprint.hpp"
 #include "core/idempotency/key_store.hpp"
 #include "core/log/log.hpp"
@@ -111,7 +112,7 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent, const 
 {
     if (static_cast<int64_t>(request.body.size()) > services.config.server.max_body_bytes) {
         send_problem(response,
-                     make_error(ErrorKind::validation, "payload_too_large", "reading the request",
+                     make_error(ErrorKind::validation, "body_too_large", "reading the request",
                                 "the body is larger than " +
                                     std::to_string(services.config.server.max_body_bytes) +
                                     " bytes"),
@@ -239,6 +240,7 @@ void mount_method_not_allowed(httplib::Server &server, const std::shared_ptr<Ser
         if (methods.count("GET") != 0) {
             allow += ", HEAD";
         }
+        allow += ", OPTIONS";
         auto refuse = [allow](const httplib::Request &request, httplib::Response &response) {
             response.set_header("Allow", allow);
             Error error = make_error(ErrorKind::validation, "method_not_allowed",
@@ -262,17 +264,25 @@ void mount_method_not_allowed(httplib::Server &server, const std::shared_ptr<Ser
         if (methods.count("DELETE") == 0) {
             server.Delete(pattern, refuse);
         }
+        // RFC 9110 9.3.7: OPTIONS asks what the resource answers. A CORS
+        // preflight (an OPTIONS with Origin and Access-Control-Request-Method)
+        // never gets here; the middleware answers it first.
+        server.Options(pattern, [allow](const httplib::Request &, httplib::Response &response) {
+            response.status = 204;
+            response.set_header("Allow", allow);
+        });
     }
 }
 
 Result<nlohmann::json> json_body(const httplib::Request &request)
 {
+    // No Content-Type is taken as JSON; a client that names a type must
+    // name this one (parameters such as charset are ignored).
     auto type = request.get_header_value("Content-Type");
-    if (!type.empty() && type.rfind("application/json", 0) != 0) {
-        Error error = make_error(ErrorKind::validation, "unsupported_media_type",
-                                 "reading the request", "the body must be application/json");
-        error.kind = ErrorKind::validation;
-        return error;
+    if (!util::trim(type).empty() && http::media_type(type) != "application/json") {
+        return make_error(ErrorKind::validation, "unsupported_media_type", "reading the request",
+                          "the body must be application/json, not " + http::media_type(type),
+                          "send `Content-Type: application/json`");
     }
     if (too_deep(request.body)) {
         return bad_request("malformed_json", "", "the JSON is nested too deeply");
@@ -390,7 +400,7 @@ std::optional<int64_t> decode_cursor(std::string_view cursor)
 
 int status_for(const Error &error)
 {
-    if (error.code == "payload_too_large") {
+    if (error.code == "body_too_large") {
         return 413;
     }
     if (error.code == "unsupported_media_type") {

@@ -58,11 +58,13 @@ void route(httplib::Server &server, const std::shared_ptr<Services> &services, M
            const std::string &pattern, auth::Scope scope, Idempotent idempotent, Handler handler);
 
 // After every route is mounted: answers the methods a known path does not
-// have with 405 Method Not Allowed and an Allow header (RFC 9110 15.5.6).
+// have with 405 Method Not Allowed and an Allow header (RFC 9110 15.5.6),
+// and OPTIONS on it with 204 and the same Allow.
 void mount_method_not_allowed(httplib::Server &server, const std::shared_ptr<Services> &services);
 
 // The request body as a JSON object. 400 malformed_json for anything that
-// is not JSON (or nested deeper than 32 levels), 415 for another media type,
+// is not JSON (or nested deeper than 32 levels), 415 for a media type other
+// than application/json (in any case, with any parameters),
 // 422 validation_failed when it is JSON but not an object.
 [[nodiscard]] Result<nlohmann::json> json_body(const httplib::Request &request);
 

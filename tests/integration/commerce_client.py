@@ -12,6 +12,7 @@ import concurrent.futures
 import http.client
 import json
 import os
+import socket
 import sqlite3
 import ssl
 import sys
@@ -54,6 +55,36 @@ def call(method, path, body=None, key=ADMIN, headers=None, raw=None):
     result = Response(response.status, dict(response.getheaders()), response.read())
     connection.close()
     return result
+
+
+def bare_call(method, path, key=ADMIN, headers=None, body=b""):
+    """A request with exactly these headers: no Content-Length unless given,
+    as `curl -X POST` sends a request without a body."""
+    lines = [f"{method} {path} HTTP/1.1", "Host: localhost", "Connection: close"]
+    if key is not None:
+        lines.append("Authorization: Bearer " + key)
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    raw = socket.create_connection(("127.0.0.1", PORT), timeout=60)
+    with CONTEXT.wrap_socket(raw, server_hostname="localhost") as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise RuntimeError(f"connection closed before a response: {data!r}")
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        fields = {}
+        for line in head.decode("latin-1").split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            fields[name.strip()] = value.strip()
+        length = int(fields.get("Content-Length", "0"))
+        while len(rest) < length:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+    return Response(int(head.split(b" ")[1]), fields, rest[:length])
 
 
 def check(condition, label, detail=""):
@@ -154,8 +185,26 @@ def validation_rules():
            "malformed_json")
     expect(call("POST", "/api/v1/products", raw="[" * 20000 + "]" * 20000), 400,
            "deeply nested JSON", "malformed_json")
-    expect(call("POST", "/api/v1/products", raw="[1, 2]"), 422, "JSON that is not an object",
-           "validation_failed")
+    r = expect(call("POST", "/api/v1/products", raw="[1, 2]"), 422,
+               "JSON that is not an object", "validation_failed")
+    check(r.json.get("detail") == "the body must be a JSON object",
+          "the detail of a non-object body has no empty field name in front", r)
+    # Media types are case-insensitive and may carry parameters (RFC 9110).
+    for content_type in ["APPLICATION/JSON", "application/json; charset=utf-8",
+                         "Application/Json;charset=UTF-8"]:
+        expect(call("POST", "/api/v1/products", {"title": "Typed " + content_type},
+                    headers={"Content-Type": content_type}), 201,
+               f"Content-Type: {content_type} is JSON")
+    expect(call("POST", "/api/v1/products", raw="{}",
+                headers={"Content-Type": "multipart/form-data"}), 415,
+           "multipart/form-data without a boundary", "unsupported_media_type")
+    expect(call("POST", "/api/v1/products",
+                raw="--xyz\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nT\r\n"
+                    "--xyz--\r\n",
+                headers={"Content-Type": "multipart/form-data; boundary=xyz"}), 415,
+           "a well-formed multipart/form-data body", "unsupported_media_type")
+    expect(call("POST", "/api/v1/products", raw="{}", headers={"Content-Type": "text/plain"}),
+           415, "text/plain", "unsupported_media_type")
     r = expect(call("POST", "/api/v1/products", {"title": 5, "variants": [
         {"sku": "BAD-1", "price": {"amount": "12", "currency": "EUR"}},
         {"sku": "BAD-2", "price": {"amount": 12.5, "currency": "EUR"}},
@@ -227,6 +276,9 @@ def validation_rules():
           "405 lists the allowed methods", r.headers)
     expect(call("PUT", f"/api/v1/products/{pid}", {"title": "x"}), 405, "PUT on a product",
            "method_not_allowed")
+    r = expect(bare_call("PUT", f"/api/v1/products/{pid}"), 405,
+               "PUT without a body or Content-Length", "method_not_allowed")
+    check("PATCH" in r.headers.get("Allow", ""), "that 405 lists the allowed methods", r.headers)
     expect(call("GET", "/api/v1/no-such-thing"), 404, "an unknown path", "not_found")
 
 
@@ -388,7 +440,9 @@ def order_lifecycle():
     check(r.json["state"] == "awaiting_payment", "the order awaits payment", r)
     check(r.json["total"]["amount"] == 3897, "total 38.97 computed by the server", r)
     check(r.json["reservations_expire_at"], "the reservation expiry is shown", r)
-    bad = expect(call("POST", f"/api/v1/orders/{oid}/fulfil", key=WRITER), 409,
+    # The bodiless actions as `curl -X POST` sends them: no Content-Length
+    # at all, which RFC 9112 6.3 makes an empty body.
+    bad = expect(bare_call("POST", f"/api/v1/orders/{oid}/fulfil", key=WRITER), 409,
                  "fulfil before payment", "invalid_transition")
     check("awaiting_payment" in bad.json["detail"], "the conflict names awaiting_payment", bad)
     expect(call("POST", f"/api/v1/orders/{oid}/payments", {"gateway": "stripe"}), 422,
@@ -401,10 +455,11 @@ def order_lifecycle():
     check((stock["on_hand"], stock["reserved"]) == (7, 0), "the sale took 3 from stock", stock)
     expect(call("POST", f"/api/v1/orders/{oid}/payments", {"gateway": "manual"}), 409,
            "paying twice", "invalid_transition")
-    expect(call("POST", f"/api/v1/orders/{oid}/cancel", key=WRITER), 409,
+    expect(bare_call("POST", f"/api/v1/orders/{oid}/cancel", key=WRITER), 409,
            "cancel a paid order", "invalid_transition")
-    expect(call("POST", f"/api/v1/orders/{oid}/fulfil", key=WRITER), 200, "fulfil")
-    done = expect(call("POST", f"/api/v1/orders/{oid}/complete", key=WRITER), 200, "complete")
+    expect(bare_call("POST", f"/api/v1/orders/{oid}/fulfil", key=WRITER), 200, "fulfil")
+    done = expect(bare_call("POST", f"/api/v1/orders/{oid}/complete", key=WRITER), 200,
+                  "complete")
     check(done.json["state"] == "completed", "completed", done)
     ledger = call("GET", "/api/v1/inventory/LIFE-1/movements", key=READER).json["data"]
     check([m["reason"] for m in ledger] == ["receive", "sale"] and ledger[1]["quantity"] == -3,

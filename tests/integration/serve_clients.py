@@ -10,6 +10,8 @@ slowloris N PORT [SOURCE [HOLD]]
 held PORT FILE    open one keep-alive connection, make a request, print the
                   certificate's SHA-256, wait for FILE to appear, make another
                   request on the same connection and print its status.
+raw PORT REQUEST  send REQUEST (Python escapes such as \\r\\n are decoded) as it is
+                  and print the response: status line, headers, body.
 Prints "fresh_seconds=<t>" (or the held results) on stdout.
 """
 import hashlib
@@ -41,6 +43,12 @@ def connect(port, source=None):
 
 def request(sock, path="/healthz"):
     sock.sendall(f"GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+    return int(read_response(sock).split(b" ")[1])
+
+
+def read_response(sock):
+    """One response, read by its Content-Length (the server may keep the
+    connection open after it, even when it said Connection: close)."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(4096)
@@ -54,8 +62,18 @@ def request(sock, path="/healthz"):
         if name.strip().lower() == b"content-length":
             length = int(value)
     while len(body) < length:
-        body += sock.recv(4096)
-    return int(head.split(b" ")[1])
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body[:length]
+
+
+def raw(port, text):
+    sock = connect(port)
+    sock.sendall(text.encode("latin-1").decode("unicode_escape").encode("latin-1"))
+    sys.stdout.write(read_response(sock).decode("latin-1").replace("\r\n", "\n") + "\n")
+    sock.close()
 
 
 def fresh_client_seconds(port, source=None):
@@ -129,3 +147,5 @@ if __name__ == "__main__":
         slowloris(int(sys.argv[2]), int(sys.argv[3]), source, hold)
     elif mode == "held":
         held(int(sys.argv[2]), sys.argv[3])
+    elif mode == "raw":
+        raw(int(sys.argv[2]), sys.argv[3])

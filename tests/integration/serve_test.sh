@@ -123,6 +123,63 @@ run bash -c "printf 'BROKEN\r\n\r\n' | openssl s_client -quiet -connect 127.0.0.
     -servername localhost 2>/dev/null | head -1"
 expect_contains "$OUT" "400" "a malformed request line is 400"
 
+# --- methods and body framing, answered before any route ------------------------
+raw() { python3 "$CLIENTS" raw "$PORT" "$1"; }
+problem() { # OUT STATUS CODE LABEL: a problem+json answer with every header
+    expect_contains "$1" "HTTP/1.1 $2 " "$4 is $2"
+    expect_contains "$1" "\"code\":\"$3\"" "$4 has code $3"
+    expect_contains "$1" "Content-Type: application/problem+json" "$4 is problem+json"
+    check_security_headers "$(fold "$1")" "$4"
+}
+run raw 'FOO /api/v1/orders HTTP/1.1\r\nHost: localhost\r\n\r\n'
+problem "$OUT" 501 not_implemented "an unknown method"
+expect_contains "$OUT" "FOO is not a method this server implements" "the 501 names the method"
+run raw 'TRACE /api/v1/orders HTTP/1.1\r\nHost: localhost\r\n\r\n'
+problem "$OUT" 501 not_implemented "TRACE"
+run raw 'GET /healthz HTTP/1.1 extra\r\nHost: localhost\r\n\r\n'
+problem "$OUT" 400 bad_request "a request line with four parts"
+run raw 'GET /healthz HTTP/1.7\r\nHost: localhost\r\n\r\n'
+problem "$OUT" 400 bad_request "an unknown HTTP version"
+# No Content-Length and no Transfer-Encoding is an empty body (RFC 9112 6.3):
+# the route answers (here: no key), at once rather than after the read timeout.
+run raw 'POST /api/v1/orders/1/complete HTTP/1.1\r\nHost: localhost\r\n\r\n'
+problem "$OUT" 401 missing_api_key "a POST without Content-Length"
+run raw 'PUT /api/v1/products/1 HTTP/1.1\r\nHost: localhost\r\n\r\n'
+problem "$OUT" 405 method_not_allowed "a PUT without Content-Length"
+expect_contains "$OUT" "Allow: GET, PATCH, HEAD, OPTIONS" "that 405 lists what the path answers"
+for bad in abc -5 "4, 4" 0x10; do
+    run raw "POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nContent-Length: $bad\r\n\r\n{}"
+    problem "$OUT" 400 bad_request "Content-Length: $bad"
+    expect_contains "$OUT" "the Content-Length header must be" "Content-Length: $bad is named"
+    expect_contains "$OUT" "Connection: close" "Content-Length: $bad closes the connection"
+done
+run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}'
+problem "$OUT" 400 bad_request "two Content-Length headers that disagree"
+run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999999999999\r\n\r\n{}'
+problem "$OUT" 413 body_too_large "a Content-Length beyond 64 bits"
+run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n'
+problem "$OUT" 501 not_implemented "Transfer-Encoding: gzip"
+# cpp-httplib reads no body for GET: it would be served as the next request.
+run raw 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 45\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n'
+problem "$OUT" 400 bad_request "a GET with a body"
+expect_contains "$OUT" "Connection: close" "a GET with a body closes the connection"
+run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nOrigin: https://shop.example\r\nContent-Length: abc\r\n\r\n'
+expect_contains "$OUT" "Access-Control-Allow-Origin: https://shop.example" \
+    "an allowed origin can read a refusal made before routing"
+# cpp-httplib would read a chunked body of any size into memory.
+run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'
+problem "$OUT" 411 length_required "a chunked body"
+expect_contains "$OUT" "send the body with a Content-Length header" "the 411 says what to send"
+run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n0\r\n\r\n'
+problem "$OUT" 400 bad_request "both Transfer-Encoding and Content-Length"
+# cpp-httplib would parse it itself and answer a bare 400; the route decides.
+run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data\r\nContent-Length: 2\r\n\r\n{}'
+problem "$OUT" 401 missing_api_key "multipart/form-data without a boundary"
+run raw 'OPTIONS /api/v1/orders HTTP/1.1\r\nHost: localhost\r\n\r\n'
+expect_contains "$OUT" "HTTP/1.1 204 " "OPTIONS that is not a preflight is 204"
+expect_contains "$OUT" "Allow: GET, POST, HEAD, OPTIONS" "OPTIONS lists the path's methods"
+check_security_headers "$(fold "$OUT")" "OPTIONS"
+
 # --- metrics and health -------------------------------------------------------
 curl -sk "$URL/metrics" >metrics.txt
 run promtool check metrics <metrics.txt

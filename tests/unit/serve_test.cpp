@@ -1,7 +1,10 @@
 #include "core/config/config.hpp"
+#include "core/http/request_framing.hpp"
 #include "core/http/security_headers.hpp"
 #include "core/tls/certificate.hpp"
 #include "core/util/time.hpp"
+#include "core/util/validation.hpp"
+#include "server/api/http.hpp"
 #include "server/metrics.hpp"
 #include "server/middleware.hpp"
 #include "server/redirect.hpp"
@@ -103,6 +106,75 @@ TEST_CASE("traceparent: version 00 with non-zero ids")
     CHECK(!server::valid_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"));
     CHECK(!server::valid_traceparent("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"));
     CHECK(!server::valid_traceparent("garbage"));
+}
+
+TEST_CASE("media types: case-insensitive, parameters and whitespace ignored")
+{
+    CHECK(http::media_type("application/json") == "application/json");
+    CHECK(http::media_type("APPLICATION/JSON") == "application/json");
+    CHECK(http::media_type(" Application/Json ; charset=UTF-8") == "application/json");
+    CHECK(http::media_type("multipart/form-data; boundary=x") == "multipart/form-data");
+    CHECK(http::media_type("") == "");
+}
+
+TEST_CASE("Content-Length: one value of digits only; beyond int64 is too large")
+{
+    using Kind = http::DeclaredLength::Kind;
+    CHECK(http::declared_length({}).kind == Kind::absent);
+    auto length = http::declared_length({"42"});
+    CHECK(length.kind == Kind::length);
+    CHECK(length.bytes == 42);
+    CHECK(http::declared_length({"0"}).bytes == 0);
+    CHECK(http::declared_length({"007"}).bytes == 7);
+    CHECK(http::declared_length({"000000000000000000000000"}).kind == Kind::length);
+    CHECK(http::declared_length({"7", "7"}).bytes == 7);
+    for (std::string_view bad : {"abc", "-5", "+5", "", "5, 5", "1e3", "0x10", "5 5"}) {
+        CAPTURE(bad);
+        CHECK(http::declared_length({bad}).kind == Kind::invalid);
+    }
+    CHECK(http::declared_length({"7", "8"}).kind == Kind::invalid);
+    CHECK(http::declared_length({"99999999999999999999"}).kind == Kind::too_large);
+    CHECK(http::declared_length({"18446744073709551611"}).kind == Kind::too_large);
+    CHECK(http::declared_length({"5", "99999999999999999999"}).kind == Kind::invalid);
+}
+
+TEST_CASE("JSON bodies: the media type is matched without case or parameters")
+{
+    auto body_with = [](const std::string &type, const std::string &body) {
+        httplib::Request request;
+        if (!type.empty()) {
+            request.headers.emplace("Content-Type", type);
+        }
+        request.body = body;
+        return server::api::json_body(request);
+    };
+    CHECK(body_with("application/json", "{}"));
+    CHECK(body_with("APPLICATION/JSON", "{}"));
+    CHECK(body_with("Application/Json; charset=utf-8", "{}"));
+    CHECK(body_with("", "{}"));
+    for (const char *other : {"text/plain", "multipart/form-data; boundary=x", "application/jsonx",
+                              "application/json-patch+json"}) {
+        CAPTURE(other);
+        auto refused = body_with(other, "{}");
+        REQUIRE(!refused);
+        CHECK(refused.error().code == "unsupported_media_type");
+        CHECK(server::api::status_for(refused.error()) == 415);
+    }
+    // A body that is JSON but not an object: the detail has no empty field
+    // name in front of it.
+    auto array = body_with("application/json", "[1]");
+    REQUIRE(!array);
+    CHECK(array.error().why == "the body must be a JSON object");
+}
+
+TEST_CASE("field errors: one about the whole input is not prefixed with a colon")
+{
+    CHECK(util::field_error("", "must be an object").why == "must be an object");
+    CHECK(util::field_error("title", "is required").why == "title: is required");
+    util::FieldErrors errors;
+    errors.add("", "must be an object");
+    errors.add("lines[0]", "is wrong");
+    CHECK(errors.error().why == "must be an object; lines[0]: is wrong");
 }
 
 TEST_CASE("metrics: counts and a well-formed histogram")
