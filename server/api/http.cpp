@@ -111,7 +111,7 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent, const 
 {
     if (static_cast<int64_t>(request.body.size()) > services.config.server.max_body_bytes) {
         send_problem(response,
-                     make_error(ErrorKind::validation, "payload_too_large", "reading the request",
+                     make_error(ErrorKind::validation, "body_too_large", "reading the request",
                                 "the body is larger than " +
                                     std::to_string(services.config.server.max_body_bytes) +
                                     " bytes"),
@@ -390,7 +390,7 @@ std::optional<int64_t> decode_cursor(std::string_view cursor)
 
 int status_for(const Error &error)
 {
-    if (error.code == "payload_too_large") {
+    if (error.code == "body_too_large") {
         return 413;
     }
     if (error.code == "unsupported_media_type") {
@@ -416,7 +416,9 @@ int status_for(const Error &error)
 }
 
 // RFC 9457 section 3: type, title, status, detail, plus our extension
-// members `code`, `hint` and `errors` (section 3.2).
+// members `code`, `hint` and `errors` (section 3.2). Each entry of `errors`
+// carries its own code, so a script can tell an unknown currency from a
+// wrong amount even when both are listed under "validation_failed".
 std::string problem_json(const Error &error, int status)
 {
     nlohmann::json body = {
@@ -432,7 +434,13 @@ std::string problem_json(const Error &error, int status)
     if (!error.fields.empty()) {
         nlohmann::json fields = nlohmann::json::array();
         for (const auto &field : error.fields) {
-            fields.push_back({{"field", field.field}, {"message", field.message}});
+            nlohmann::json entry = {{"field", field.field},
+                                    {"message", field.message},
+                                    {"code", field.code.empty() ? error.code : field.code}};
+            if (!field.hint.empty()) {
+                entry["hint"] = field.hint;
+            }
+            fields.push_back(std::move(entry));
         }
         body["errors"] = std::move(fields);
     }

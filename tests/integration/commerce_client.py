@@ -167,6 +167,22 @@ def validation_rules():
                   "variants[2].price.currency", "variants[3].price.amount",
                   "variants[4].price.amount"]:
         check(field in fields_of(r), f"the problem names {field}", r)
+    codes = {e["field"]: e.get("code") for e in r.json.get("errors", [])}
+    check(codes.get("title") == "validation_failed"
+          and codes.get("variants[1].price.amount") == "invalid_amount"
+          and codes.get("variants[2].price.currency") == "unknown_currency",
+          "each listed field keeps its own code", codes)
+    # Alone, a wrong amount or currency is answered with its specific code.
+    for amount in ["12.99", "1e3", '"12"']:
+        r = expect(call("POST", "/api/v1/products", raw='{"title": "A", "variants": [{"sku": '
+                        '"AMT-1", "price": {"amount": %s, "currency": "EUR"}}]}' % amount),
+                   422, f"amount {amount}", "invalid_amount")
+        check(fields_of(r) == ["variants[0].price.amount"], f"amount {amount} names the field", r)
+    for code in ["XYZ", "HRK", "XAU"]:
+        r = expect(call("POST", "/api/v1/products", {"title": "A", "variants": [
+            {"sku": "CUR-1", "price": {"amount": 100, "currency": code}}]}), 422,
+            f"currency {code}", "unknown_currency")
+        check(code in r.json.get("detail", ""), f"currency {code} is named", r)
     r = expect(call("POST", "/api/v1/products", {"title": "T", "variants": [
         {"sku": "BAD 6", "price": {"amount": 1, "currency": "EUR"}}]}), 422,
         "a SKU with a space", "validation_failed")
@@ -180,8 +196,11 @@ def validation_rules():
     r = expect(order([("VAL-1", 1)], total={"amount": 1, "currency": "EUR"}), 422,
                "a client-sent total is refused", "validation_failed")
     check("total" in fields_of(r), "the problem names total", r)
-    r = expect(order([("VAL-1", 1)], currency="eur"), 422, "lower-case currency")
+    r = expect(order([("VAL-1", 1)], currency="eur"), 422, "lower-case currency",
+               "unknown_currency")
     check("currency" in fields_of(r), "the problem names currency", r)
+    check(r.json.get("hint") == 'use "EUR"', "the lower-case currency's hint", r)
+    expect(order([("VAL-1", 1)], currency="HRK"), 422, "a withdrawn currency", "unknown_currency")
     expect(order([("VAL-1", 1)], currency="USD"), 422, "SKU priced in another currency",
            "currency_mismatch")
     expect(order([("NO-SUCH-SKU", 1)]), 422, "unknown SKU", "sku_not_found")
