@@ -420,8 +420,13 @@ def order_lifecycle():
     check((stock["on_hand"], stock["reserved"]) == (7, 0), "the sale took 3 from stock", stock)
     expect(call("POST", f"/api/v1/orders/{oid}/payments", {"gateway": "manual"}), 409,
            "paying twice", "invalid_transition")
-    expect(call("POST", f"/api/v1/orders/{oid}/cancel", key=WRITER), 409,
-           "cancel a paid order", "invalid_transition")
+    refused = expect(call("POST", f"/api/v1/orders/{oid}/cancel", key=WRITER), 409,
+                     "cancel a paid order", "invalid_transition")
+    hint = refused.json.get("hint", "")
+    check("refund" in hint and "cancelled" not in hint,
+          "the refusal says to refund and offers no move the API refuses", refused)
+    check(call("GET", f"/api/v1/orders/{oid}", key=READER).json["state"] == "paid",
+          "the refused cancel left the order paid", oid)
     expect(call("POST", f"/api/v1/orders/{oid}/fulfil", key=WRITER), 200, "fulfil")
     done = expect(call("POST", f"/api/v1/orders/{oid}/complete", key=WRITER), 200, "complete")
     check(done.json["state"] == "completed", "completed", done)
