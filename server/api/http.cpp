@@ -311,6 +311,25 @@ Result<nlohmann::json> json_body(const httplib::Request &request)
     return body;
 }
 
+Status no_members(const httplib::Request &request, const std::string &what)
+{
+    if (util::trim(request.body).empty()) {
+        return ok_status();
+    }
+    auto body = json_body(request);
+    if (!body) {
+        return body.error();
+    }
+    util::FieldErrors errors;
+    for (const auto &[key, value] : body->items()) {
+        errors.add(key, "is not a known field: this action takes no body (send none, or {})");
+    }
+    if (!errors.empty()) {
+        return errors.error(what);
+    }
+    return ok_status();
+}
+
 int64_t path_id(const httplib::Request &request, size_t index)
 {
     // Routes capture \d{1,18}, so this always parses.

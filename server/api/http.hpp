@@ -66,6 +66,12 @@ void mount_method_not_allowed(httplib::Server &server, const std::shared_ptr<Ser
 // 422 validation_failed when it is JSON but not an object.
 [[nodiscard]] Result<nlohmann::json> json_body(const httplib::Request &request);
 
+// For actions that take no body (place, cancel, archive, ...): OK for an
+// empty body or `{}`; any member is a 422 naming it, since a client sending
+// one expects it to mean something and must not see it silently ignored.
+// Errors as json_body's for anything that is not a JSON object.
+[[nodiscard]] Status no_members(const httplib::Request &request, const std::string &what);
+
 // The decimal id captured by the route's first (or `index`th) group.
 [[nodiscard]] int64_t path_id(const httplib::Request &request, size_t index = 1);
 

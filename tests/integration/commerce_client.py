@@ -483,6 +483,48 @@ def transfers_and_alerts():
           "after recovery a new crossing alerts again", alerts())
 
 
+def unknown_members_everywhere():
+    """Every POST/PATCH refuses members it does not use, naming them; a
+    refused request changes nothing."""
+    new_sku("MEMB-1", 10)
+    draft = expect(order([("MEMB-1", 2)], reserve=False), 201, "a pending order")
+    oid = draft.json["id"]
+    r = expect(call("POST", f"/api/v1/orders/{oid}/place", {"foo": 1}, key=WRITER), 422,
+               "place with an unknown member", "validation_failed")
+    check(fields_of(r) == ["foo"], "the unknown member is named", r)
+    check(call("GET", f"/api/v1/orders/{oid}", key=READER).json["state"] == "pending"
+          and level("MEMB-1")["reserved"] == 0, "the refused place reserved nothing")
+    for action in ["cancel", "fulfil", "complete"]:
+        r = expect(call("POST", f"/api/v1/orders/{oid}/{action}", {"reason": "x"}, key=WRITER),
+                   422, f"{action} with an unknown member", "validation_failed")
+        check(fields_of(r) == ["reason"], f"{action} names the member", r)
+    check(call("GET", f"/api/v1/orders/{oid}", key=READER).json["state"] == "pending",
+          "the refused actions left the order pending")
+    expect(call("POST", f"/api/v1/orders/{oid}/place", {}, key=WRITER), 200, "place with {}")
+    expect(call("POST", f"/api/v1/orders/{oid}/cancel", key=WRITER), 200, "cancel with no body")
+    pid = call("GET", "/api/v1/products?limit=1", key=READER).json["data"][0]["id"]
+    r = expect(call("POST", f"/api/v1/products/{pid}/archive", {"status": "archived"},
+                    key=WRITER), 422, "archive with a member", "validation_failed")
+    check(fields_of(r) == ["status"], "archive names the member", r)
+    expect(call("POST", f"/api/v1/orders/{oid}/place", raw="not json", key=WRITER), 400,
+           "a body that is not JSON on an action", "malformed_json")
+    # A member the chosen reason does not use is refused, not ignored.
+    movements = count("stock_movements")
+    r = expect(call("POST", "/api/v1/inventory/adjustments",
+                    {"sku": "MEMB-1", "location": "WH1", "to_location": "WH2",
+                     "reason": "receive", "quantity": 5}), 422,
+               "to_location on a receive", "validation_failed")
+    check(fields_of(r) == ["to_location"], "to_location is named", r)
+    check("transfer" in r.json["errors"][0]["message"] if r.json and r.json.get("errors")
+          else False, "the message says to_location is for transfers", r)
+    check(count("stock_movements") == movements and level("MEMB-1")["on_hand"] == 10,
+          "the refused adjustment wrote nothing")
+    r = expect(call("POST", "/api/v1/inventory/adjustments",
+                    {"sku": "MEMB-1", "location": "WH1", "reason": "receive", "quantity": 1,
+                     "note": "x"}), 422, "an unknown adjustment member", "validation_failed")
+    check(fields_of(r) == ["note"], "note is named", r)
+
+
 def catalogue_updates():
     r = expect(call("POST", "/api/v1/products", {"title": "Mug", "variants": [
         {"sku": "MUG-1", "price": {"amount": 800, "currency": "EUR"},
@@ -512,7 +554,7 @@ def main():
                       case_2_two_reservations_of_the_last_unit, case_3_release_twice,
                       case_4_cancel_before_reserving, case_5_refunds, case_6_same_sku_twice,
                       idempotency_rules, order_lifecycle, transfers_and_alerts,
-                      catalogue_updates]:
+                      unknown_members_everywhere, catalogue_updates]:
         try:
             situation()
         except Exception as error:  # a crash in one situation must not hide the others
