@@ -135,12 +135,12 @@ Status reserve_all(store::Connection &c, const config::InventoryConfig &config, 
     }
     std::string expires_at =
         util::format_rfc3339(util::unix_now() + config.reservation_ttl_minutes * 60);
+    std::vector<inventory::LineToReserve> lines;
     for (const auto &line : order.lines) {
-        auto reserved = inventory::reserve_line(c, config, line.variant_id, line.sku, line.quantity,
-                                                line.id, expires_at);
-        if (!reserved) {
-            return reserved;
-        }
+        lines.push_back({line.variant_id, line.sku, line.quantity, line.id});
+    }
+    if (auto reserved = inventory::reserve_lines(c, config, lines, expires_at); !reserved) {
+        return reserved;
     }
     return move_order(c, order.id, order.state, OrderState::awaiting_payment);
 }

@@ -365,6 +365,8 @@ def case_6_same_sku_twice():
     r = expect(order([("CASE-6", 2), ("CASE-6", 2)]), 409, "2 + 2 of a stock of 3",
                "insufficient_stock")
     check(level("CASE-6")["reserved"] == 0, "nothing reserved")
+    check(r.json["detail"].startswith("3 available, 4 requested"),
+          "the refusal names the SKU's totals over both lines", r)
     new_sku("CASE-6B", 1)
     expect(order([("CASE-6", 1), ("CASE-6B", 2)]), 409, "two SKUs, one short",
            "insufficient_stock")
