@@ -1,6 +1,7 @@
 #include "server/api/http.hpp"
 
 #include "core/auth/key_store.hpp"
+#include "core/crypto/crypto.hpp"
 #include "core/idempotency/fingerprint.hpp"
 #include "core/idempotency/key_store.hpp"
 #include "core/log/log.hpp"
@@ -200,6 +201,17 @@ bool too_deep(std::string_view body)
 constexpr std::string_view k_base64url =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+// rc2 cursors carry their list; rc1 ones (unbound) are no longer accepted.
+constexpr std::string_view k_cursor_version = "rc2:";
+
+// A short, stable tag of a list's path: it keeps cursors short whatever
+// the path (a movements list names its SKU), and it guards against
+// mistakes, not forgery: a cursor is no secret.
+std::string list_tag(std::string_view list)
+{
+    return crypto::to_hex(crypto::sha256(list)).substr(0, 8);
+}
+
 } // namespace
 
 void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method,
@@ -347,7 +359,7 @@ Result<util::PageRequest> page_request(const httplib::Request &request)
         page.limit = *limit;
     }
     if (request.has_param("starting_after")) {
-        auto id = decode_cursor(request.get_param_value("starting_after"));
+        auto id = decode_cursor(request.path, request.get_param_value("starting_after"));
         if (!id) {
             return bad_request("invalid_cursor", "starting_after",
                                "is not a cursor returned by this list");
@@ -357,9 +369,9 @@ Result<util::PageRequest> page_request(const httplib::Request &request)
     return page;
 }
 
-std::string encode_cursor(int64_t id)
+std::string encode_cursor(std::string_view list, int64_t id)
 {
-    std::string plain = "rc1:" + std::to_string(id);
+    std::string plain = std::string(k_cursor_version) + list_tag(list) + ":" + std::to_string(id);
     std::string out;
     uint32_t buffer = 0;
     int bits = 0;
@@ -377,7 +389,7 @@ std::string encode_cursor(int64_t id)
     return out;
 }
 
-std::optional<int64_t> decode_cursor(std::string_view cursor)
+std::optional<int64_t> decode_cursor(std::string_view list, std::string_view cursor)
 {
     if (cursor.size() > 64) {
         return std::nullopt;
@@ -397,10 +409,11 @@ std::optional<int64_t> decode_cursor(std::string_view cursor)
             plain += static_cast<char>((buffer >> bits) & 0xff);
         }
     }
-    if (plain.rfind("rc1:", 0) != 0) {
+    std::string prefix = std::string(k_cursor_version) + list_tag(list) + ":";
+    if (plain.rfind(prefix, 0) != 0) {
         return std::nullopt;
     }
-    auto id = util::parse_int64(std::string_view(plain).substr(4));
+    auto id = util::parse_int64(std::string_view(plain).substr(prefix.size()));
     if (!id || *id < 0) {
         return std::nullopt;
     }

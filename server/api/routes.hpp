@@ -53,7 +53,7 @@ template <typename Fetch>
     }
     using Item = typename std::decay_t<decltype(page->items)>::value_type;
     return list_reply(
-        *page, [](const Item &item) { return to_json(item); },
+        *page, request.path, [](const Item &item) { return to_json(item); },
         [](const Item &item) { return item.id; });
 }
 

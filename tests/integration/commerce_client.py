@@ -527,6 +527,25 @@ def unknown_members_everywhere():
     check(fields_of(r) == ["note"], "note is named", r)
 
 
+def foreign_cursors():
+    """A cursor belongs to the list that returned it; any other list refuses it."""
+    orders_page = expect(call("GET", "/api/v1/orders?limit=1", key=READER), 200, "orders page")
+    cursor = orders_page.json["next_cursor"]
+    check(isinstance(cursor, str), "the orders list has a next page", orders_page)
+    expect(call("GET", f"/api/v1/orders?limit=1&starting_after={cursor}", key=READER), 200,
+           "the orders cursor on the orders list")
+    for other in ["/api/v1/products", "/api/v1/customers", "/api/v1/locations",
+                  "/api/v1/inventory", "/api/v1/inventory/MOVE-1/movements"]:
+        r = expect(call("GET", f"{other}?starting_after={cursor}", key=READER), 400,
+                   f"an orders cursor on {other}", "invalid_cursor")
+        check(fields_of(r) == ["starting_after"], f"{other} names starting_after", r)
+    moves = expect(call("GET", "/api/v1/inventory/MOVE-1/movements?limit=1", key=READER), 200,
+                   "a page of MOVE-1's ledger")
+    expect(call("GET", "/api/v1/inventory/LIFE-1/movements?starting_after="
+                + moves.json["next_cursor"], key=READER), 400,
+           "one SKU's ledger cursor on another's", "invalid_cursor")
+
+
 def catalogue_updates():
     r = expect(call("POST", "/api/v1/products", {"title": "Mug", "variants": [
         {"sku": "MUG-1", "price": {"amount": 800, "currency": "EUR"},
@@ -556,7 +575,7 @@ def main():
                       case_2_two_reservations_of_the_last_unit, case_3_release_twice,
                       case_4_cancel_before_reserving, case_5_refunds, case_6_same_sku_twice,
                       idempotency_rules, order_lifecycle, transfers_and_alerts,
-                      unknown_members_everywhere, catalogue_updates]:
+                      unknown_members_everywhere, foreign_cursors, catalogue_updates]:
         try:
             situation()
         except Exception as error:  # a crash in one situation must not hide the others

@@ -1,6 +1,6 @@
 // The API's request reading and problem documents, without a server:
-// JsonFields collecting every wrong member with its specific code, and what
-// problem_json makes of the result.
+// JsonFields collecting every wrong member with its specific code, what
+// problem_json makes of the result, and list cursors.
 #include "server/api/http.hpp"
 #include "server/api/json_input.hpp"
 
@@ -99,4 +99,23 @@ TEST_CASE("two wrong amounts share their code")
     auto error = errors.error();
     CHECK(error.code == "invalid_amount");
     CHECK(error.fields.size() == 2);
+}
+
+TEST_CASE("a cursor is accepted only by the list that returned it")
+{
+    using server::api::decode_cursor;
+    using server::api::encode_cursor;
+    auto cursor = encode_cursor("/api/v1/orders", 42);
+    CHECK(decode_cursor("/api/v1/orders", cursor) == 42);
+    CHECK(cursor.find("42") == std::string::npos);
+    CHECK_FALSE(decode_cursor("/api/v1/products", cursor));
+    CHECK_FALSE(decode_cursor("/api/v1/inventory/B/movements",
+                              encode_cursor("/api/v1/inventory/A/movements", 7)));
+    // A long SKU in the path does not make the cursor too long to read back.
+    std::string long_list = "/api/v1/inventory/" + std::string(100, 'X') + "/movements";
+    CHECK(decode_cursor(long_list, encode_cursor(long_list, INT64_MAX)) == INT64_MAX);
+    for (const char *made_up : {"", "12", "cmMxOjEy" /* rc1:12, unbound */, "!!!!"}) {
+        CAPTURE(made_up);
+        CHECK_FALSE(decode_cursor("/api/v1/orders", made_up));
+    }
 }
