@@ -61,12 +61,12 @@ LevelView load_level(store::Connection &c, const config::InventoryConfig &config
 }
 
 Error insufficient(std::string_view sku, std::string_view where, int64_t available_units,
-                   int64_t requested)
+                   int64_t requested, std::string_view note = {})
 {
     return make_error(ErrorKind::conflict, "insufficient_stock",
                       "reserving or removing stock of " + std::string(sku),
                       std::to_string(available_units) + " available" + std::string(where) + ", " +
-                          std::to_string(requested) + " requested",
+                          std::to_string(requested) + " requested" + std::string(note),
                       "receive more stock or lower the quantity");
 }
 
@@ -104,6 +104,70 @@ void change_reserved(store::Connection &c, const config::InventoryConfig &config
               "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE variant_id = ? AND location_id = ?",
               delta, variant_id, location_id);
     update_alert(c, config, variant_id, location_id);
+}
+
+// Units of a variant free to reserve over every location; a level below
+// its reservations (a backorder) frees nothing, it does not count against
+// the others.
+int64_t free_units(store::Connection &c, int64_t variant_id)
+{
+    return c
+        .query_integer("SELECT COALESCE(SUM(MAX(on_hand - reserved, 0)), 0) FROM "
+                       "inventory_levels WHERE variant_id = ?",
+                       variant_id)
+        .value_or(0);
+}
+
+bool allows_backorder(store::Connection &c, int64_t variant_id)
+{
+    return c.query_integer("SELECT allow_backorder FROM variants WHERE id = ?", variant_id)
+               .value_or(0) != 0;
+}
+
+// Holds `quantity` units of one line, from the locations with the most
+// available first; refuses (writing nothing) when they are not there.
+Status reserve_line(store::Connection &c, const config::InventoryConfig &config,
+                    const LineToReserve &line, std::string_view expires_at)
+{
+    struct Take {
+        int64_t location_id;
+        int64_t quantity;
+    };
+    std::vector<Take> plan;
+    int64_t remaining = line.quantity;
+    c.query(
+        "SELECT location_id, on_hand - reserved FROM inventory_levels WHERE variant_id = ? "
+        "ORDER BY on_hand - reserved DESC, location_id",
+        [&](const store::Row &row) {
+            int64_t take = std::min(std::max<int64_t>(row.integer(1), 0), remaining);
+            if (take > 0) {
+                plan.push_back({row.integer(0), take});
+                remaining -= take;
+            }
+        },
+        line.variant_id);
+    if (remaining > 0) {
+        auto first = c.query_integer("SELECT location_id FROM inventory_levels WHERE "
+                                     "variant_id = ? ORDER BY location_id LIMIT 1",
+                                     line.variant_id);
+        if (!first) {
+            first = c.query_integer("SELECT id FROM locations ORDER BY id LIMIT 1");
+        }
+        if (!allows_backorder(c, line.variant_id) || !first) {
+            return insufficient(line.sku, "", free_units(c, line.variant_id), line.quantity);
+        }
+        plan.push_back({*first, remaining});
+    }
+
+    for (const auto &take : plan) {
+        c.execute("INSERT OR IGNORE INTO inventory_levels (variant_id, location_id) VALUES (?, ?)",
+                  line.variant_id, take.location_id);
+        c.execute("INSERT INTO reservations (variant_id, location_id, order_line_id, quantity, "
+                  "expires_at) VALUES (?, ?, ?, ?, ?)",
+                  line.variant_id, take.location_id, line.order_line_id, take.quantity, expires_at);
+        change_reserved(c, config, line.variant_id, take.location_id, take.quantity);
+    }
+    return ok_status();
 }
 
 struct ActiveReservation {
@@ -337,53 +401,44 @@ Result<util::Page<Movement>> list_movements(store::Database &db, std::string_vie
     return util::make_page(std::move(rows), page.limit);
 }
 
-Status reserve_line(store::Connection &c, const config::InventoryConfig &config, int64_t variant_id,
-                    std::string_view sku, int64_t quantity, int64_t order_line_id,
-                    std::string_view expires_at)
+Status reserve_lines(store::Connection &c, const config::InventoryConfig &config,
+                     std::span<const LineToReserve> lines, std::string_view expires_at)
 {
-    struct Take {
-        int64_t location_id;
+    // Lines of one SKU count together: the sum is checked before anything
+    // is held, so the refusal names the real totals rather than what the
+    // last line found after the first ones took their share.
+    struct Total {
+        int64_t variant_id;
+        std::string_view sku;
         int64_t quantity;
+        size_t lines;
     };
-    std::vector<Take> plan;
-    int64_t remaining = quantity;
-    int64_t total_available = 0;
-    c.query(
-        "SELECT location_id, on_hand - reserved FROM inventory_levels WHERE variant_id = ? "
-        "ORDER BY on_hand - reserved DESC, location_id",
-        [&](const store::Row &row) {
-            int64_t free_units = std::max<int64_t>(row.integer(1), 0);
-            total_available += free_units;
-            int64_t take = std::min(free_units, remaining);
-            if (take > 0) {
-                plan.push_back({row.integer(0), take});
-                remaining -= take;
-            }
-        },
-        variant_id);
-    if (remaining > 0) {
-        bool backorder =
-            c.query_integer("SELECT allow_backorder FROM variants WHERE id = ?", variant_id)
-                .value_or(0) != 0;
-        auto first = c.query_integer("SELECT location_id FROM inventory_levels WHERE "
-                                     "variant_id = ? ORDER BY location_id LIMIT 1",
-                                     variant_id);
-        if (!first) {
-            first = c.query_integer("SELECT id FROM locations ORDER BY id LIMIT 1");
+    std::vector<Total> totals;
+    for (const auto &line : lines) {
+        auto same = std::find_if(totals.begin(), totals.end(), [&](const Total &total) {
+            return total.variant_id == line.variant_id;
+        });
+        if (same == totals.end()) {
+            totals.push_back({line.variant_id, line.sku, line.quantity, 1});
+        } else {
+            same->quantity += line.quantity;
+            ++same->lines;
         }
-        if (!backorder || !first) {
-            return insufficient(sku, "", total_available, quantity);
-        }
-        plan.push_back({*first, remaining});
     }
-
-    for (const auto &take : plan) {
-        c.execute("INSERT OR IGNORE INTO inventory_levels (variant_id, location_id) VALUES (?, ?)",
-                  variant_id, take.location_id);
-        c.execute("INSERT INTO reservations (variant_id, location_id, order_line_id, quantity, "
-                  "expires_at) VALUES (?, ?, ?, ?, ?)",
-                  variant_id, take.location_id, order_line_id, take.quantity, expires_at);
-        change_reserved(c, config, variant_id, take.location_id, take.quantity);
+    for (const auto &total : totals) {
+        int64_t free = free_units(c, total.variant_id);
+        if (total.quantity > free && !allows_backorder(c, total.variant_id)) {
+            std::string note = total.lines > 1
+                                   ? " by " + std::to_string(total.lines) + " lines of " +
+                                         std::string(total.sku) + ", which count together"
+                                   : "";
+            return insufficient(total.sku, "", free, total.quantity, note);
+        }
+    }
+    for (const auto &line : lines) {
+        if (auto reserved = reserve_line(c, config, line, expires_at); !reserved) {
+            return reserved;
+        }
     }
     return ok_status();
 }

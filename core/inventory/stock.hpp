@@ -8,9 +8,9 @@
 // resolves the open alert when the level is ok again; while a level stays
 // bad, or improves without reaching ok, nothing more is written.
 //
-// Reservations: reserve_line() holds units for one order line, taking them
-// from the locations with the most available first. It must run inside the
-// caller's BEGIN IMMEDIATE transaction, which is what makes overselling
+// Reservations: reserve_lines() holds units for an order's lines, taking
+// them from the locations with the most available first. It must run inside
+// the caller's BEGIN IMMEDIATE transaction, which is what makes overselling
 // impossible: SQLite admits one writer at a time, so the check "enough
 // available" and the update of `reserved` see no other writer in between.
 // release/convert change only `active` reservations and mark them, so doing
@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -111,14 +112,25 @@ get_levels(store::Database &db, const config::InventoryConfig &config, std::stri
 
 // --- Inside a caller's transaction -------------------------------------------
 
-// Reserves `quantity` units of `variant_id` for `order_line_id`, expiring at
-// `expires_at` (RFC 3339). Fails with insufficient_stock naming the SKU, what
-// is available and what was asked, without writing anything itself; the
-// caller rolls its transaction back.
-[[nodiscard]] Status reserve_line(store::Connection &connection,
-                                  const config::InventoryConfig &config, int64_t variant_id,
-                                  std::string_view sku, int64_t quantity, int64_t order_line_id,
-                                  std::string_view expires_at);
+// One order line to hold stock for.
+struct LineToReserve {
+    int64_t variant_id = 0;
+    std::string sku;
+    int64_t quantity = 0;
+    int64_t order_line_id = 0;
+};
+
+// Reserves every line, expiring at `expires_at` (RFC 3339), each taken from
+// the locations with the most available first. Lines of one variant count
+// together: their sum is checked against what is available before anything
+// is held, and the refusal (insufficient_stock) names the SKU, what is
+// available and the total asked ("23 available, 40 requested by 2 lines of
+// TEE, ..."). A refusal comes before any write of its own; the caller rolls
+// its transaction back either way, so an order reserves all lines or none.
+[[nodiscard]] Status reserve_lines(store::Connection &connection,
+                                   const config::InventoryConfig &config,
+                                   std::span<const LineToReserve> lines,
+                                   std::string_view expires_at);
 
 // Marks the active reservations of an order `released` (or `expired`) and
 // gives their units back. Returns how many reservations changed (0 when the

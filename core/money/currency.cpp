@@ -133,7 +133,12 @@ Result<Currency> parse_currency(std::string_view text, std::string_view field)
     }
     const Currency *currency = find_currency(upper);
     if (currency == nullptr) {
-        return currency_error(field, "\"" + std::string(text) + "\" is not an ISO 4217 currency");
+        // XAU and HRK are ISO 4217 codes too, just not ones anything is
+        // priced in (no minor unit, withdrawn): the message covers both.
+        return currency_error(field,
+                              "\"" + std::string(text) +
+                                  "\" is not an active ISO 4217 currency with a minor unit",
+                              "use an active code such as \"EUR\", \"USD\" or \"JPY\"");
     }
     if (upper != text) {
         return currency_error(field,

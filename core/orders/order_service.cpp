@@ -135,12 +135,12 @@ Status reserve_all(store::Connection &c, const config::InventoryConfig &config, 
     }
     std::string expires_at =
         util::format_rfc3339(util::unix_now() + config.reservation_ttl_minutes * 60);
+    std::vector<inventory::LineToReserve> lines;
     for (const auto &line : order.lines) {
-        auto reserved = inventory::reserve_line(c, config, line.variant_id, line.sku, line.quantity,
-                                                line.id, expires_at);
-        if (!reserved) {
-            return reserved;
-        }
+        lines.push_back({line.variant_id, line.sku, line.quantity, line.id});
+    }
+    if (auto reserved = inventory::reserve_lines(c, config, lines, expires_at); !reserved) {
+        return reserved;
     }
     return move_order(c, order.id, order.state, OrderState::awaiting_payment);
 }
@@ -288,14 +288,6 @@ Result<util::Page<Order>> list_orders(store::Database &db, const util::PageReque
 Result<Order> cancel_order(store::Database &db, const config::InventoryConfig &config, int64_t id)
 {
     return change(db, id, [&](store::Connection &c, const Order &order) -> Status {
-        // The table admits paid -> cancelled only together with a refund;
-        // until refunds do that, a paid order is refunded, not cancelled.
-        if (order.state == OrderState::paid) {
-            return make_error(ErrorKind::conflict, "invalid_transition",
-                              "cancelling order " + order.number,
-                              "order is paid; it cannot become cancelled without a refund",
-                              "refund the payment instead");
-        }
         auto moved = move_order(c, id, order.state, OrderState::cancelled);
         if (moved) {
             inventory::release_order_reservations(c, config, id);

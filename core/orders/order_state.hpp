@@ -1,17 +1,18 @@
 // The one table of order states and the transitions between them.
 //
 //   pending ──▶ awaiting_payment ──▶ paid ──▶ fulfilled ──▶ completed
-//      │               │              │  │         │             │
-//      └───────────────┴──────────────┘  └─────────┴─────────────┴──▶ refunded
-//                      ▼
-//                  cancelled
+//      │               │              │            │             │
+//      └───────┬───────┘              └────────────┴─────────────┴──▶ refunded
+//              ▼
+//          cancelled
 //
 // - `pending`: created, totals computed; stock is being reserved.
 // - `awaiting_payment`: stock reserved, waiting for the payment flow.
 // - `paid`: money captured (the reservations became a sale).
-// - `cancelled`: from any state before `fulfilled`. Cancelling a `paid` order
-//   is allowed by the table; the service must refund or cancel the payment in
-//   the same step (the table cannot know about money).
+// - `cancelled`: only before payment (from `pending` or `awaiting_payment`).
+//   A paid order is not cancelled: its money is given back by a refund
+//   (core/payments), and the refund of everything captured makes it
+//   `refunded`. So no state says "cancelled" while money is still held.
 // - `refunded`: everything captured was refunded; allowed from `paid`,
 //   `fulfilled` and `completed` (a return after delivery).
 //
@@ -60,7 +61,8 @@ enum class OrderState {
 
 // OK when the table allows from -> to. Otherwise ErrorKind::conflict with code
 // "invalid_transition", a why naming the current state ("order is fulfilled;
-// it cannot become cancelled") and a hint listing the allowed next states.
+// it cannot become cancelled") and a hint listing the allowed next states
+// and how each is reached (a refused cancel after payment says to refund).
 [[nodiscard]] Status check_transition(OrderState from, OrderState to);
 
 } // namespace rcommerce::orders

@@ -30,6 +30,10 @@ enum class ErrorKind {
 struct FieldError {
     std::string field;
     std::string message;
+    // The specific code of this field's problem ("invalid_amount"); empty
+    // when it has none beyond the enclosing Error's code.
+    std::string code = {};
+    std::string hint = {};
 };
 
 struct Error {

@@ -4,11 +4,15 @@
 
 #include "core/util/result.hpp"
 
+#include <algorithm>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace rcommerce::util {
+
+inline constexpr std::string_view k_validation_failed = "validation_failed";
 
 class FieldErrors {
 public:
@@ -23,28 +27,55 @@ public:
         }
         m_fields.push_back({std::move(field), std::move(message)});
     }
-    // Keeps the field names of an Error from a parser (money, currency).
+    // Keeps the field names, code and hint of an Error from a parser
+    // (money, currency), so "invalid_amount" survives being listed with
+    // other fields.
     void add(const Error &error)
     {
         if (error.fields.empty()) {
             add("", error.why);
+            m_fields.back().code = error.code;
+            m_fields.back().hint = error.hint;
+            return;
         }
-        for (const auto &field : error.fields) {
-            m_fields.push_back(field);
+        for (auto field : error.fields) {
+            if (field.code.empty()) {
+                field.code = error.code;
+            }
+            if (field.hint.empty()) {
+                field.hint = error.hint;
+            }
+            m_fields.push_back(std::move(field));
         }
     }
     [[nodiscard]] bool empty() const noexcept { return m_fields.empty(); }
 
-    // ErrorKind::validation, code "validation_failed", listing every field.
+    // ErrorKind::validation listing every field. Its code is the fields'
+    // specific code when they all share one (a lone bad amount is
+    // "invalid_amount"), else "validation_failed"; each field keeps its own
+    // code either way. The hint gathers the fields' hints.
     [[nodiscard]] Error error(std::string what = "the request is invalid") const
     {
         std::string why;
+        std::vector<std::string_view> hints;
+        std::string hint;
+        std::string code = m_fields.empty() ? "" : m_fields.front().code;
         for (const auto &field : m_fields) {
             // An error about the whole input (no field) has nothing to name.
             why += (why.empty() ? "" : "; ") +
                    (field.field.empty() ? field.message : field.field + ": " + field.message);
+            if (!field.hint.empty() &&
+                std::find(hints.begin(), hints.end(), field.hint) == hints.end()) {
+                hints.push_back(field.hint);
+                hint += (hint.empty() ? "" : "; ") + field.hint;
+            }
+            if (field.code != code) {
+                code.clear();
+            }
         }
-        Error result = make_error(ErrorKind::validation, "validation_failed", std::move(what), why);
+        Error result = make_error(ErrorKind::validation,
+                                  code.empty() ? std::string(k_validation_failed) : code,
+                                  std::move(what), why, hint);
         result.fields = m_fields;
         return result;
     }

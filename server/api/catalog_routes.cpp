@@ -194,8 +194,11 @@ void mount_catalog(httplib::Server &server, const std::shared_ptr<Services> &ser
     route(server, services, Method::patch, products + "/" + k_id, Scope::write, Idempotent::no,
           [&s](const auto &r) { return update_product(s, r); });
     route(server, services, Method::post, products + "/" + k_id + "/archive", Scope::write,
-          Idempotent::yes,
-          [&s](const auto &r) { return reply(catalog::archive_product(s.db, path_id(r))); });
+          Idempotent::yes, [&s](const auto &r) {
+              return without_body(r, "archiving a product", [&] {
+                  return reply(catalog::archive_product(s.db, path_id(r)));
+              });
+          });
     route(server, services, Method::post, products + "/" + k_id + "/variants", Scope::write,
           Idempotent::yes, [&s](const auto &r) { return add_variant(s, r); });
 

@@ -1,6 +1,7 @@
 #include "server/api/http.hpp"
 
 #include "core/auth/key_store.hpp"
+#include "core/crypto/crypto.hpp"
 #include "core/http/request_framing.hpp"
 #include "core/idempotency/fingerprint.hpp"
 #include "core/idempotency/key_store.hpp"
@@ -201,6 +202,17 @@ bool too_deep(std::string_view body)
 constexpr std::string_view k_base64url =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+// rc2 cursors carry their list; rc1 ones (unbound) are no longer accepted.
+constexpr std::string_view k_cursor_version = "rc2:";
+
+// A short, stable tag of a list's path: it keeps cursors short whatever
+// the path (a movements list names its SKU), and it guards against
+// mistakes, not forgery: a cursor is no secret.
+std::string list_tag(std::string_view list)
+{
+    return crypto::to_hex(crypto::sha256(list)).substr(0, 8);
+}
+
 } // namespace
 
 void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method,
@@ -321,6 +333,25 @@ Result<nlohmann::json> json_body(const httplib::Request &request)
     return body;
 }
 
+Status no_members(const httplib::Request &request, const std::string &what)
+{
+    if (util::trim(request.body).empty()) {
+        return ok_status();
+    }
+    auto body = json_body(request);
+    if (!body) {
+        return body.error();
+    }
+    util::FieldErrors errors;
+    for (const auto &[key, value] : body->items()) {
+        errors.add(key, "is not a known field: this action takes no body (send none, or {})");
+    }
+    if (!errors.empty()) {
+        return errors.error(what);
+    }
+    return ok_status();
+}
+
 int64_t path_id(const httplib::Request &request, size_t index)
 {
     // Routes capture \d{1,18}, so this always parses.
@@ -338,7 +369,7 @@ Result<util::PageRequest> page_request(const httplib::Request &request)
         page.limit = *limit;
     }
     if (request.has_param("starting_after")) {
-        auto id = decode_cursor(request.get_param_value("starting_after"));
+        auto id = decode_cursor(request.path, request.get_param_value("starting_after"));
         if (!id) {
             return bad_request("invalid_cursor", "starting_after",
                                "is not a cursor returned by this list");
@@ -348,9 +379,9 @@ Result<util::PageRequest> page_request(const httplib::Request &request)
     return page;
 }
 
-std::string encode_cursor(int64_t id)
+std::string encode_cursor(std::string_view list, int64_t id)
 {
-    std::string plain = "rc1:" + std::to_string(id);
+    std::string plain = std::string(k_cursor_version) + list_tag(list) + ":" + std::to_string(id);
     std::string out;
     uint32_t buffer = 0;
     int bits = 0;
@@ -368,7 +399,7 @@ std::string encode_cursor(int64_t id)
     return out;
 }
 
-std::optional<int64_t> decode_cursor(std::string_view cursor)
+std::optional<int64_t> decode_cursor(std::string_view list, std::string_view cursor)
 {
     if (cursor.size() > 64) {
         return std::nullopt;
@@ -388,10 +419,11 @@ std::optional<int64_t> decode_cursor(std::string_view cursor)
             plain += static_cast<char>((buffer >> bits) & 0xff);
         }
     }
-    if (plain.rfind("rc1:", 0) != 0) {
+    std::string prefix = std::string(k_cursor_version) + list_tag(list) + ":";
+    if (plain.rfind(prefix, 0) != 0) {
         return std::nullopt;
     }
-    auto id = util::parse_int64(std::string_view(plain).substr(4));
+    auto id = util::parse_int64(std::string_view(plain).substr(prefix.size()));
     if (!id || *id < 0) {
         return std::nullopt;
     }
@@ -426,7 +458,9 @@ int status_for(const Error &error)
 }
 
 // RFC 9457 section 3: type, title, status, detail, plus our extension
-// members `code`, `hint` and `errors` (section 3.2).
+// members `code`, `hint` and `errors` (section 3.2). Each entry of `errors`
+// carries its own code, so a script can tell an unknown currency from a
+// wrong amount even when both are listed under "validation_failed".
 std::string problem_json(const Error &error, int status)
 {
     nlohmann::json body = {
@@ -442,7 +476,13 @@ std::string problem_json(const Error &error, int status)
     if (!error.fields.empty()) {
         nlohmann::json fields = nlohmann::json::array();
         for (const auto &field : error.fields) {
-            fields.push_back({{"field", field.field}, {"message", field.message}});
+            nlohmann::json entry = {{"field", field.field},
+                                    {"message", field.message},
+                                    {"code", field.code.empty() ? error.code : field.code}};
+            if (!field.hint.empty()) {
+                entry["hint"] = field.hint;
+            }
+            fields.push_back(std::move(entry));
         }
         body["errors"] = std::move(fields);
     }

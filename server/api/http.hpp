@@ -68,28 +68,39 @@ void mount_method_not_allowed(httplib::Server &server, const std::shared_ptr<Ser
 // 422 validation_failed when it is JSON but not an object.
 [[nodiscard]] Result<nlohmann::json> json_body(const httplib::Request &request);
 
+// For actions that take no body (place, cancel, archive, ...): OK for an
+// empty body or `{}`; any member is a 422 naming it, since a client sending
+// one expects it to mean something and must not see it silently ignored.
+// Errors as json_body's for anything that is not a JSON object.
+[[nodiscard]] Status no_members(const httplib::Request &request, const std::string &what);
+
 // The decimal id captured by the route's first (or `index`th) group.
 [[nodiscard]] int64_t path_id(const httplib::Request &request, size_t index = 1);
 
-// `limit` (1..100, default 20) and `starting_after` (a cursor from a
-// previous page); 400 invalid_parameter naming the parameter otherwise.
+// `limit` (1..100, default 20) and `starting_after` (a cursor this list
+// returned: the request's path is the list); 400 invalid_parameter or
+// invalid_cursor naming the parameter otherwise.
 [[nodiscard]] Result<util::PageRequest> page_request(const httplib::Request &request);
 
 // {"data": [...], "has_more": bool, "next_cursor": "..."|null}; the cursor
-// is made from the last item's id, read by `id_of`.
+// is made from the last item's id, read by `id_of`, and bound to `list`.
 template <typename T, typename ToJson, typename IdOf>
-[[nodiscard]] Reply list_reply(const util::Page<T> &page, ToJson to_json, IdOf id_of);
+[[nodiscard]] Reply list_reply(const util::Page<T> &page, std::string_view list, ToJson to_json,
+                               IdOf id_of);
 
-// Opaque cursors: clients must not build them, so the id is wrapped.
-[[nodiscard]] std::string encode_cursor(int64_t id);
-[[nodiscard]] std::optional<int64_t> decode_cursor(std::string_view cursor);
+// Opaque cursors: clients must not build them, so the id is wrapped, and
+// bound to the list that made it (its path, e.g. "/api/v1/orders"): ids of
+// one list mean nothing in another, so a cursor used elsewhere is refused
+// instead of silently starting at an unrelated position.
+[[nodiscard]] std::string encode_cursor(std::string_view list, int64_t id);
+[[nodiscard]] std::optional<int64_t> decode_cursor(std::string_view list, std::string_view cursor);
 
 // RFC 9457 problem document for an error, and the status it maps to.
 [[nodiscard]] int status_for(const Error &error);
 [[nodiscard]] std::string problem_json(const Error &error, int status);
 
 template <typename T, typename ToJson, typename IdOf>
-Reply list_reply(const util::Page<T> &page, ToJson to_json, IdOf id_of)
+Reply list_reply(const util::Page<T> &page, std::string_view list, ToJson to_json, IdOf id_of)
 {
     nlohmann::json data = nlohmann::json::array();
     for (const auto &item : page.items) {
@@ -100,7 +111,7 @@ Reply list_reply(const util::Page<T> &page, ToJson to_json, IdOf id_of)
                            {"has_more", page.has_more},
                            {"next_cursor", nullptr}};
     if (page.has_more && !page.items.empty()) {
-        body["next_cursor"] = encode_cursor(id_of(page.items.back()));
+        body["next_cursor"] = encode_cursor(list, id_of(page.items.back()));
     }
     return Reply{200, std::move(body)};
 }

@@ -25,6 +25,13 @@ Result<Reply> adjust(Services &services, const httplib::Request &request)
     if (auto reason = fields.string("reason", Need::required)) {
         if (auto parsed = inventory::reason_from_string(*reason)) {
             adjustment.reason = *parsed;
+            // A to_location on a receive would read as "received at WH2"
+            // while the stock lands at `location`: refuse what is not used.
+            if (*parsed != inventory::Reason::transfer && fields.has("to_location")) {
+                errors.add("to_location", "only applies to reason \"transfer\", not \"" + *reason +
+                                              "\"; leave it out, or use reason \"transfer\" "
+                                              "to move stock between locations");
+            }
         } else {
             errors.add("reason", "must be one of receive, adjust, return, lost, found, transfer");
         }

@@ -160,6 +160,20 @@ Result<Reply> capture(Services &services, const httplib::Request &request)
                                                   path_id(request), amount));
 }
 
+Result<Reply> cancel(Services &services, const httplib::Request &request)
+{
+    const auto &stripe = services.config.payment.stripe;
+    if (stripe.enabled) {
+        payments::stripe::StripeGateway card(payments::stripe::client_options(stripe));
+        if (auto released = payments::cancel_open_stripe_payment(services.db, services.config, card,
+                                                                 path_id(request));
+            !released) {
+            return released.error();
+        }
+    }
+    return reply(orders::cancel_order(services.db, services.config.inventory, path_id(request)));
+}
+
 Result<Reply> list_orders(Services &services, const httplib::Request &request)
 {
     std::optional<orders::OrderState> state;
@@ -205,25 +219,24 @@ void mount_orders(httplib::Server &server, const std::shared_ptr<Services> &serv
           [&s](const auto &r) { return reply(orders::get_order(s.db, path_id(r))); });
     route(server, services, Method::post, order + "/place", Scope::write, Idempotent::yes,
           [&s, &inventory](const auto &r) {
-              return reply(orders::place_order(s.db, inventory, path_id(r)));
+              return without_body(r, "placing an order", [&] {
+                  return reply(orders::place_order(s.db, inventory, path_id(r)));
+              });
           });
     route(server, services, Method::post, order + "/cancel", Scope::write, Idempotent::yes,
-          [&s, &inventory](const auto &r) -> Result<Reply> {
-              const auto &stripe = s.config.payment.stripe;
-              if (stripe.enabled) {
-                  payments::stripe::StripeGateway card(payments::stripe::client_options(stripe));
-                  if (auto released =
-                          payments::cancel_open_stripe_payment(s.db, s.config, card, path_id(r));
-                      !released) {
-                      return released.error();
-                  }
-              }
-              return reply(orders::cancel_order(s.db, inventory, path_id(r)));
+          [&s](const auto &r) {
+              return without_body(r, "cancelling an order", [&] { return cancel(s, r); });
           });
     route(server, services, Method::post, order + "/fulfil", Scope::write, Idempotent::yes,
-          [&s](const auto &r) { return reply(orders::fulfil_order(s.db, path_id(r))); });
+          [&s](const auto &r) {
+              return without_body(r, "fulfilling an order",
+                                  [&] { return reply(orders::fulfil_order(s.db, path_id(r))); });
+          });
     route(server, services, Method::post, order + "/complete", Scope::write, Idempotent::yes,
-          [&s](const auto &r) { return reply(orders::complete_order(s.db, path_id(r))); });
+          [&s](const auto &r) {
+              return without_body(r, "completing an order",
+                                  [&] { return reply(orders::complete_order(s.db, path_id(r))); });
+          });
     route(server, services, Method::post, order + "/payments", Scope::admin, Idempotent::yes,
           [&s](const auto &r) { return pay(s, r); });
     route(server, services, Method::get, order + "/payments", Scope::read, Idempotent::no,

@@ -27,6 +27,17 @@ template <typename T> [[nodiscard]] Result<Reply> reply(const Result<T> &result,
     return Reply{status, to_json(*result)};
 }
 
+// An action that takes no body: refuses any member (no_members), then acts.
+template <typename Act>
+[[nodiscard]] Result<Reply> without_body(const httplib::Request &request, const std::string &what,
+                                         Act act)
+{
+    if (auto none = no_members(request, what); !none) {
+        return none.error();
+    }
+    return act();
+}
+
 // A list endpoint: reads limit/starting_after, calls `fetch(PageRequest)`
 // (a Result<Page<T>>) and answers the page with a cursor from item ids.
 template <typename Fetch>
@@ -42,7 +53,7 @@ template <typename Fetch>
     }
     using Item = typename std::decay_t<decltype(page->items)>::value_type;
     return list_reply(
-        *page, [](const Item &item) { return to_json(item); },
+        *page, request.path, [](const Item &item) { return to_json(item); },
         [](const Item &item) { return item.id; });
 }
 

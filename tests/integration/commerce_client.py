@@ -216,6 +216,22 @@ def validation_rules():
                   "variants[2].price.currency", "variants[3].price.amount",
                   "variants[4].price.amount"]:
         check(field in fields_of(r), f"the problem names {field}", r)
+    codes = {e["field"]: e.get("code") for e in r.json.get("errors", [])}
+    check(codes.get("title") == "validation_failed"
+          and codes.get("variants[1].price.amount") == "invalid_amount"
+          and codes.get("variants[2].price.currency") == "unknown_currency",
+          "each listed field keeps its own code", codes)
+    # Alone, a wrong amount or currency is answered with its specific code.
+    for amount in ["12.99", "1e3", '"12"']:
+        r = expect(call("POST", "/api/v1/products", raw='{"title": "A", "variants": [{"sku": '
+                        '"AMT-1", "price": {"amount": %s, "currency": "EUR"}}]}' % amount),
+                   422, f"amount {amount}", "invalid_amount")
+        check(fields_of(r) == ["variants[0].price.amount"], f"amount {amount} names the field", r)
+    for code in ["XYZ", "HRK", "XAU"]:
+        r = expect(call("POST", "/api/v1/products", {"title": "A", "variants": [
+            {"sku": "CUR-1", "price": {"amount": 100, "currency": code}}]}), 422,
+            f"currency {code}", "unknown_currency")
+        check(code in r.json.get("detail", ""), f"currency {code} is named", r)
     r = expect(call("POST", "/api/v1/products", {"title": "T", "variants": [
         {"sku": "BAD 6", "price": {"amount": 1, "currency": "EUR"}}]}), 422,
         "a SKU with a space", "validation_failed")
@@ -229,8 +245,11 @@ def validation_rules():
     r = expect(order([("VAL-1", 1)], total={"amount": 1, "currency": "EUR"}), 422,
                "a client-sent total is refused", "validation_failed")
     check("total" in fields_of(r), "the problem names total", r)
-    r = expect(order([("VAL-1", 1)], currency="eur"), 422, "lower-case currency")
+    r = expect(order([("VAL-1", 1)], currency="eur"), 422, "lower-case currency",
+               "unknown_currency")
     check("currency" in fields_of(r), "the problem names currency", r)
+    check(r.json.get("hint") == 'use "EUR"', "the lower-case currency's hint", r)
+    expect(order([("VAL-1", 1)], currency="HRK"), 422, "a withdrawn currency", "unknown_currency")
     expect(order([("VAL-1", 1)], currency="USD"), 422, "SKU priced in another currency",
            "currency_mismatch")
     expect(order([("NO-SUCH-SKU", 1)]), 422, "unknown SKU", "sku_not_found")
@@ -398,6 +417,8 @@ def case_6_same_sku_twice():
     r = expect(order([("CASE-6", 2), ("CASE-6", 2)]), 409, "2 + 2 of a stock of 3",
                "insufficient_stock")
     check(level("CASE-6")["reserved"] == 0, "nothing reserved")
+    check(r.json["detail"].startswith("3 available, 4 requested"),
+          "the refusal names the SKU's totals over both lines", r)
     new_sku("CASE-6B", 1)
     expect(order([("CASE-6", 1), ("CASE-6B", 2)]), 409, "two SKUs, one short",
            "insufficient_stock")
@@ -455,8 +476,13 @@ def order_lifecycle():
     check((stock["on_hand"], stock["reserved"]) == (7, 0), "the sale took 3 from stock", stock)
     expect(call("POST", f"/api/v1/orders/{oid}/payments", {"gateway": "manual"}), 409,
            "paying twice", "invalid_transition")
-    expect(bare_call("POST", f"/api/v1/orders/{oid}/cancel", key=WRITER), 409,
-           "cancel a paid order", "invalid_transition")
+    refused = expect(bare_call("POST", f"/api/v1/orders/{oid}/cancel", key=WRITER), 409,
+                     "cancel a paid order", "invalid_transition")
+    hint = refused.json.get("hint", "")
+    check("refund" in hint and "cancelled" not in hint,
+          "the refusal says to refund and offers no move the API refuses", refused)
+    check(call("GET", f"/api/v1/orders/{oid}", key=READER).json["state"] == "paid",
+          "the refused cancel left the order paid", oid)
     expect(bare_call("POST", f"/api/v1/orders/{oid}/fulfil", key=WRITER), 200, "fulfil")
     done = expect(bare_call("POST", f"/api/v1/orders/{oid}/complete", key=WRITER), 200,
                   "complete")
@@ -514,6 +540,67 @@ def transfers_and_alerts():
           "after recovery a new crossing alerts again", alerts())
 
 
+def unknown_members_everywhere():
+    """Every POST/PATCH refuses members it does not use, naming them; a
+    refused request changes nothing."""
+    new_sku("MEMB-1", 10)
+    draft = expect(order([("MEMB-1", 2)], reserve=False), 201, "a pending order")
+    oid = draft.json["id"]
+    r = expect(call("POST", f"/api/v1/orders/{oid}/place", {"foo": 1}, key=WRITER), 422,
+               "place with an unknown member", "validation_failed")
+    check(fields_of(r) == ["foo"], "the unknown member is named", r)
+    check(call("GET", f"/api/v1/orders/{oid}", key=READER).json["state"] == "pending"
+          and level("MEMB-1")["reserved"] == 0, "the refused place reserved nothing")
+    for action in ["cancel", "fulfil", "complete"]:
+        r = expect(call("POST", f"/api/v1/orders/{oid}/{action}", {"reason": "x"}, key=WRITER),
+                   422, f"{action} with an unknown member", "validation_failed")
+        check(fields_of(r) == ["reason"], f"{action} names the member", r)
+    check(call("GET", f"/api/v1/orders/{oid}", key=READER).json["state"] == "pending",
+          "the refused actions left the order pending")
+    expect(call("POST", f"/api/v1/orders/{oid}/place", {}, key=WRITER), 200, "place with {}")
+    expect(call("POST", f"/api/v1/orders/{oid}/cancel", key=WRITER), 200, "cancel with no body")
+    pid = call("GET", "/api/v1/products?limit=1", key=READER).json["data"][0]["id"]
+    r = expect(call("POST", f"/api/v1/products/{pid}/archive", {"status": "archived"},
+                    key=WRITER), 422, "archive with a member", "validation_failed")
+    check(fields_of(r) == ["status"], "archive names the member", r)
+    expect(call("POST", f"/api/v1/orders/{oid}/place", raw="not json", key=WRITER), 400,
+           "a body that is not JSON on an action", "malformed_json")
+    # A member the chosen reason does not use is refused, not ignored.
+    movements = count("stock_movements")
+    r = expect(call("POST", "/api/v1/inventory/adjustments",
+                    {"sku": "MEMB-1", "location": "WH1", "to_location": "WH2",
+                     "reason": "receive", "quantity": 5}), 422,
+               "to_location on a receive", "validation_failed")
+    check(fields_of(r) == ["to_location"], "to_location is named", r)
+    check("transfer" in r.json["errors"][0]["message"] if r.json and r.json.get("errors")
+          else False, "the message says to_location is for transfers", r)
+    check(count("stock_movements") == movements and level("MEMB-1")["on_hand"] == 10,
+          "the refused adjustment wrote nothing")
+    r = expect(call("POST", "/api/v1/inventory/adjustments",
+                    {"sku": "MEMB-1", "location": "WH1", "reason": "receive", "quantity": 1,
+                     "note": "x"}), 422, "an unknown adjustment member", "validation_failed")
+    check(fields_of(r) == ["note"], "note is named", r)
+
+
+def foreign_cursors():
+    """A cursor belongs to the list that returned it; any other list refuses it."""
+    orders_page = expect(call("GET", "/api/v1/orders?limit=1", key=READER), 200, "orders page")
+    cursor = orders_page.json["next_cursor"]
+    check(isinstance(cursor, str), "the orders list has a next page", orders_page)
+    expect(call("GET", f"/api/v1/orders?limit=1&starting_after={cursor}", key=READER), 200,
+           "the orders cursor on the orders list")
+    for other in ["/api/v1/products", "/api/v1/customers", "/api/v1/locations",
+                  "/api/v1/inventory", "/api/v1/inventory/MOVE-1/movements"]:
+        r = expect(call("GET", f"{other}?starting_after={cursor}", key=READER), 400,
+                   f"an orders cursor on {other}", "invalid_cursor")
+        check(fields_of(r) == ["starting_after"], f"{other} names starting_after", r)
+    moves = expect(call("GET", "/api/v1/inventory/MOVE-1/movements?limit=1", key=READER), 200,
+                   "a page of MOVE-1's ledger")
+    expect(call("GET", "/api/v1/inventory/LIFE-1/movements?starting_after="
+                + moves.json["next_cursor"], key=READER), 400,
+           "one SKU's ledger cursor on another's", "invalid_cursor")
+
+
 def catalogue_updates():
     r = expect(call("POST", "/api/v1/products", {"title": "Mug", "variants": [
         {"sku": "MUG-1", "price": {"amount": 800, "currency": "EUR"},
@@ -543,7 +630,7 @@ def main():
                       case_2_two_reservations_of_the_last_unit, case_3_release_twice,
                       case_4_cancel_before_reserving, case_5_refunds, case_6_same_sku_twice,
                       idempotency_rules, order_lifecycle, transfers_and_alerts,
-                      catalogue_updates]:
+                      unknown_members_everywhere, foreign_cursors, catalogue_updates]:
         try:
             situation()
         except Exception as error:  # a crash in one situation must not hide the others

@@ -47,6 +47,48 @@ TEST_CASE("an order reserves every line or nothing")
     CHECK(shop.level("A").reserved == 2);
 }
 
+TEST_CASE("lines of one SKU count together, over every location")
+{
+    Shop shop;
+    shop.sku("TEE", 20);
+    catalog::LocationInput wh2{std::string("WH2"), std::string("Shop"), std::nullopt};
+    REQUIRE(catalog::create_location(*shop.db, wh2).ok());
+    REQUIRE(inventory::adjust_stock(*shop.db, shop.inventory,
+                                    {"TEE", "WH2", "", inventory::Reason::receive, 3, ""})
+                .ok());
+    auto reserved = [&] {
+        int64_t sum = 0;
+        auto levels = inventory::get_levels(*shop.db, shop.inventory, "TEE").value();
+        for (const auto &level : levels) {
+            sum += level.reserved;
+        }
+        return sum;
+    };
+
+    auto twice = shop.order({{"TEE", 20}, {"TEE", 20}});
+    REQUIRE_FALSE(twice.ok());
+    CHECK(twice.error().code == "insufficient_stock");
+    CHECK(twice.error().why.rfind("23 available, 40 requested", 0) == 0);
+    CHECK(twice.error().why.find("2 lines of TEE") != std::string::npos);
+    CHECK(reserved() == 0);
+    CHECK(shop.count("orders") == 0);
+
+    auto draft = shop.order({{"TEE", 20}, {"TEE", 4}}, false).value();
+    auto placed = orders::place_order(*shop.db, shop.inventory, draft.id);
+    REQUIRE_FALSE(placed.ok());
+    CHECK(placed.error().why.rfind("23 available, 24 requested", 0) == 0);
+    CHECK(reserved() == 0);
+    CHECK(shop.count("reservations") == 0);
+
+    auto fits = shop.order({{"TEE", 20}, {"TEE", 3}});
+    REQUIRE(fits.ok());
+    CHECK(reserved() == 23);
+    CHECK(shop.count("reservations") == 2); // 20 from WH1, then 3 from WH2
+    auto one_more = shop.order({{"TEE", 1}});
+    REQUIRE_FALSE(one_more.ok());
+    CHECK(one_more.error().why == "0 available, 1 requested");
+}
+
 TEST_CASE("concurrent checkouts never oversell")
 {
     Shop shop;

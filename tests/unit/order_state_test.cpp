@@ -31,11 +31,11 @@ TEST_CASE("the happy path is pending, awaiting_payment, paid, fulfilled, complet
     CHECK(check_transition(O::fulfilled, O::completed));
 }
 
-TEST_CASE("cancelled is reachable from every state before fulfilled and no other")
+TEST_CASE("cancelled is reachable only before payment: a paid order is refunded instead")
 {
     CHECK(can_transition(O::pending, O::cancelled));
     CHECK(can_transition(O::awaiting_payment, O::cancelled));
-    CHECK(can_transition(O::paid, O::cancelled));
+    CHECK_FALSE(can_transition(O::paid, O::cancelled));
     CHECK_FALSE(can_transition(O::fulfilled, O::cancelled));
     CHECK_FALSE(can_transition(O::completed, O::cancelled));
     CHECK_FALSE(can_transition(O::refunded, O::cancelled));
@@ -85,4 +85,34 @@ TEST_CASE("an illegal transition is a conflict naming the current state")
     auto final_state = check_transition(O::cancelled, O::paid);
     REQUIRE_FALSE(final_state);
     CHECK(final_state.error().hint.find("final") != std::string::npos);
+}
+
+TEST_CASE("cancelling a paid order is refused with a hint to refund")
+{
+    auto status = check_transition(O::paid, O::cancelled);
+    REQUIRE_FALSE(status);
+    CHECK(status.error().why == "order is paid; it cannot become cancelled");
+    CHECK(status.error().hint.rfind("money was taken: refund it instead", 0) == 0);
+    CHECK(status.error().hint.find("fulfilled (fulfil it)") != std::string::npos);
+    CHECK(status.error().hint.find("refunded (refund everything captured)") != std::string::npos);
+}
+
+TEST_CASE("a refused move's hint lists only the moves the table allows")
+{
+    for (OrderState from : all_order_states()) {
+        for (OrderState to : all_order_states()) {
+            auto status = check_transition(from, to);
+            if (status) {
+                continue;
+            }
+            const std::string &hint = status.error().hint;
+            CAPTURE(hint);
+            for (OrderState listed : all_order_states()) {
+                bool named =
+                    hint.find(" " + std::string(to_string(listed)) + " (") != std::string::npos ||
+                    hint.find(": " + std::string(to_string(listed)) + " (") != std::string::npos;
+                CHECK(named == can_transition(from, listed));
+            }
+        }
+    }
 }
