@@ -49,23 +49,7 @@ void load_details(store::Connection &c, Order &order)
 Status check_input(const OrderInput &input)
 {
     util::FieldErrors errors;
-    if (input.lines.empty()) {
-        errors.add("lines", "must contain at least one line");
-    }
-    if (input.lines.size() > k_max_lines) {
-        errors.add("lines", "must contain at most " + std::to_string(k_max_lines) + " lines");
-    }
-    for (size_t i = 0; i < input.lines.size() && i < k_max_lines; ++i) {
-        const auto &line = input.lines[i];
-        std::string prefix = "lines[" + std::to_string(i) + "].";
-        if (line.sku.empty() || line.sku.size() > 100) {
-            errors.add(prefix + "sku", "must be 1 to 100 characters long");
-        }
-        if (line.quantity < 1 || line.quantity > k_max_line_quantity) {
-            errors.add(prefix + "quantity",
-                       "must be between 1 and " + std::to_string(k_max_line_quantity));
-        }
-    }
+    check_lines(input.lines, errors);
     if (!errors.empty()) {
         return errors.error("creating an order");
     }
@@ -81,27 +65,54 @@ Error line_error(ErrorKind kind, std::string code, size_t index, std::string mes
     return error;
 }
 
-// Prices and inserts the lines; fills order.lines and the totals.
-Status insert_lines(store::Connection &c, const OrderInput &input, Order &order)
+// The variant behind each line, every line checked (all problems reported
+// together, as field errors): the SKU exists, its product is active, its
+// price is in the order's currency.
+Result<std::vector<catalog::Variant>> resolve_lines(store::Connection &c, const OrderInput &input)
 {
-    int64_t subtotal = 0;
+    util::FieldErrors errors;
+    if (input.customer_id &&
+        !c.query_integer("SELECT id FROM customers WHERE id = ?", *input.customer_id)) {
+        Error error = util::field_error("customer_id",
+                                        "no customer has id " + std::to_string(*input.customer_id));
+        error.code = "customer_not_found";
+        errors.add(error);
+    }
+    std::vector<catalog::Variant> variants;
     for (size_t i = 0; i < input.lines.size(); ++i) {
         const auto &line = input.lines[i];
         auto variant = catalog::find_variant_by_sku(c, line.sku);
         if (!variant) {
-            return line_error(ErrorKind::validation, "sku_not_found", i,
-                              "no variant has SKU " + line.sku);
+            errors.add(line_error(ErrorKind::validation, "sku_not_found", i,
+                                  "no variant has SKU " + line.sku));
+            continue;
         }
         if (catalog::product_status(c, variant->product_id) != "active") {
-            return line_error(ErrorKind::validation, "product_not_available", i,
-                              "SKU " + line.sku + " belongs to a product that is not active");
+            errors.add(line_error(ErrorKind::validation, "product_not_available", i,
+                                  "SKU " + line.sku + " belongs to a product that is not active"));
+        } else if (!(variant->price.currency == input.currency)) {
+            errors.add(line_error(ErrorKind::validation, "currency_mismatch", i,
+                                  "SKU " + line.sku + " is priced in " +
+                                      std::string(variant->price.currency.code()) +
+                                      ", the order is in " + std::string(input.currency.code())));
         }
-        if (!(variant->price.currency == input.currency)) {
-            return line_error(ErrorKind::validation, "currency_mismatch", i,
-                              "SKU " + line.sku + " is priced in " +
-                                  std::string(variant->price.currency.code()) +
-                                  ", the order is in " + std::string(input.currency.code()));
-        }
+        variants.push_back(std::move(*variant));
+    }
+    if (!errors.empty()) {
+        return errors.error("creating an order");
+    }
+    return variants;
+}
+
+// Prices and inserts the lines of `input` (resolved by resolve_lines); fills
+// order.lines and the totals.
+Status insert_lines(store::Connection &c, const OrderInput &input,
+                    const std::vector<catalog::Variant> &variants, Order &order)
+{
+    int64_t subtotal = 0;
+    for (size_t i = 0; i < input.lines.size(); ++i) {
+        const auto &line = input.lines[i];
+        const auto *variant = &variants[i];
         auto line_total = money::checked_mul(variant->price.amount, line.quantity);
         if (!line_total) {
             return line_total.error();
@@ -226,19 +237,16 @@ Result<Order> create_order(store::Database &db, const config::InventoryConfig &c
     auto lease = db.connection();
     auto &c = *lease;
     store::Transaction transaction(c);
-    if (input.customer_id &&
-        !c.query_integer("SELECT id FROM customers WHERE id = ?", *input.customer_id)) {
-        Error error = util::field_error("customer_id",
-                                        "no customer has id " + std::to_string(*input.customer_id));
-        error.code = "customer_not_found";
-        return error;
+    auto variants = resolve_lines(c, input);
+    if (!variants) {
+        return variants.error();
     }
     c.execute("INSERT INTO orders (number, customer_id, currency) VALUES ('R' || printf('%06d', "
               "(SELECT COALESCE(MAX(id), 0) + 1 FROM orders)), ?, ?)",
               input.customer_id, input.currency.code());
     Order order;
     order.id = c.last_insert_id();
-    if (auto lines = insert_lines(c, input, order); !lines) {
+    if (auto lines = insert_lines(c, input, *variants, order); !lines) {
         return lines.error();
     }
     if (input.reserve) {
@@ -308,6 +316,27 @@ Result<Order> complete_order(store::Database &db, int64_t id)
     return change(db, id, [&](store::Connection &c, const Order &order) {
         return move_order(c, id, order.state, OrderState::completed);
     });
+}
+
+void check_lines(const std::vector<LineInput> &lines, util::FieldErrors &errors)
+{
+    if (lines.empty()) {
+        errors.add("lines", "must contain at least one line");
+    }
+    if (lines.size() > k_max_lines) {
+        errors.add("lines", "must contain at most " + std::to_string(k_max_lines) + " lines");
+    }
+    for (size_t i = 0; i < lines.size() && i < k_max_lines; ++i) {
+        const auto &line = lines[i];
+        std::string prefix = "lines[" + std::to_string(i) + "].";
+        if (line.sku.empty() || line.sku.size() > 100) {
+            errors.add(prefix + "sku", "must be 1 to 100 characters long");
+        }
+        if (line.quantity < 1 || line.quantity > k_max_line_quantity) {
+            errors.add(prefix + "quantity",
+                       "must be between 1 and " + std::to_string(k_max_line_quantity));
+        }
+    }
 }
 
 } // namespace rcommerce::orders

@@ -17,6 +17,7 @@
 #include "core/orders/order_state.hpp"
 #include "core/util/page.hpp"
 #include "core/util/result.hpp"
+#include "core/util/validation.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -63,6 +64,12 @@ struct LineInput {
     std::string sku;
     int64_t quantity = 0;
 };
+
+// The shape rules of an order's lines (at least one, at most k_max_lines,
+// SKU 1 to 100 characters, quantity 1 to k_max_line_quantity), added to
+// `errors` so that a handler reports them with every other field problem.
+// `lines[i]` must be the request's i-th line.
+void check_lines(const std::vector<LineInput> &lines, util::FieldErrors &errors);
 
 struct OrderInput {
     std::optional<int64_t> customer_id;

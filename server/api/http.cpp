@@ -135,6 +135,8 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent, const 
         return;
     }
 
+    // cpp-httplib 0.11.4 drops a header line with an empty value, so an
+    // empty Idempotency-Key reads as none: the request runs without one.
     auto idempotency_key = request.get_header_value("Idempotency-Key");
     if (idempotent == Idempotent::no || idempotency_key.empty()) {
         write_reply(response, run_handler(handler, request));
@@ -167,7 +169,11 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent, const 
         idempotency::abandon(services.db, scope_text, idempotency_key);
         throw;
     }
-    if (response.status >= 500) {
+    // Only an answer from a request that ran is kept (Stripe's rule): a
+    // request refused as malformed or invalid changed nothing, so the same
+    // key may carry the corrected request. A 5xx may be retried as is.
+    if (response.status >= 500 || response.status == 400 || response.status == 413 ||
+        response.status == 415 || response.status == 422) {
         idempotency::abandon(services.db, scope_text, idempotency_key);
         return;
     }

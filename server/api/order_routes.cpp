@@ -27,11 +27,13 @@ Result<Reply> create_order(Services &services, const httplib::Request &request)
     auto currency = fields.currency("currency", Need::required);
     input.reserve = fields.boolean("reserve").value_or(true);
     if (const auto *lines = fields.array("lines", Need::required)) {
+        bool every_line_read = true;
         for (size_t i = 0; i < lines->size() && i <= orders::k_max_lines; ++i) {
             const auto &item = (*lines)[i];
             std::string name = "lines[" + std::to_string(i) + "]";
             if (!item.is_object()) {
                 errors.add(name, "must be an object with sku and quantity");
+                every_line_read = false;
                 continue;
             }
             JsonFields line(item, errors, name + ".");
@@ -40,7 +42,15 @@ Result<Reply> create_order(Services &services, const httplib::Request &request)
             auto quantity = line.integer("quantity", Need::required);
             if (sku && quantity) {
                 input.lines.push_back({*sku, *quantity});
+            } else {
+                every_line_read = false;
             }
+        }
+        // The lines' own rules (quantity range, SKU length) join the other
+        // field problems in one answer; they name lines by position, so only
+        // when every line was read.
+        if (every_line_read) {
+            orders::check_lines(input.lines, errors);
         }
     }
     if (!errors.empty()) {

@@ -253,6 +253,15 @@ def validation_rules():
     expect(order([("VAL-1", 1)], currency="USD"), 422, "SKU priced in another currency",
            "currency_mismatch")
     expect(order([("NO-SUCH-SKU", 1)]), 422, "unknown SKU", "sku_not_found")
+    # docs/api.md's example: every wrong field in one answer.
+    r = expect(order([("VAL-1", 0)], currency="eur"), 422,
+               "a lower-case currency and a zero quantity", "validation_failed")
+    check({"currency", "lines[0].quantity"} <= set(fields_of(r)),
+          "both problems are listed together", r)
+    r = expect(order([("NO-SUCH-SKU", 1), ("VAL-1", 1), ("NOR-THIS", 2)], customer_id=999999),
+               422, "unknown SKUs and customer", "validation_failed")
+    check({"lines[0].sku", "lines[2].sku", "customer_id"} <= set(fields_of(r)),
+          "every unknown SKU and the customer are listed together", r)
     expect(order([]), 422, "no lines", "validation_failed")
     after = (count("products") - 1, count("variants") - 1, count("orders"), count("order_lines"))
     check(before[2:] == after[2:], "refused orders wrote nothing", f"{before} -> {after}")
@@ -452,6 +461,19 @@ def idempotency_rules():
     expect(call("POST", "/api/v1/orders", body, key=WRITER,
                 headers={"Idempotency-Key": "bad key with spaces"}), 400,
            "a malformed Idempotency-Key", "invalid_idempotency_key")
+    # A refused request keeps nothing under its key: the corrected request
+    # with the same key runs (a form body, then an invalid one, then right).
+    before = count("orders")
+    expect(call("POST", "/api/v1/orders", raw="currency=EUR", key=WRITER,
+                headers={"Idempotency-Key": "fix-me", "Content-Type": "application/x-www-form-urlencoded"}),
+           415, "a form body", "unsupported_media_type")
+    expect(call("POST", "/api/v1/orders", dict(body, lines=[{"sku": "IDEM-1", "quantity": 0}]),
+                key=WRITER, headers={"Idempotency-Key": "fix-me"}), 422,
+           "an invalid order under the same key", "validation_failed")
+    fixed = call("POST", "/api/v1/orders", body, key=WRITER, headers={"Idempotency-Key": "fix-me"})
+    check(fixed.status == 201 and "Idempotent-Replayed" not in fixed.headers,
+          "the corrected request with the same key runs", fixed)
+    check(count("orders") == before + 1, "refused requests created no order")
 
 
 def order_lifecycle():
