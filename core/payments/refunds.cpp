@@ -22,9 +22,17 @@ struct PendingRefund {
 
 Error nothing_to_refund(const orders::Order &order)
 {
+    if (order.state == orders::OrderState::refunded) {
+        return make_error(ErrorKind::conflict, "nothing_to_refund",
+                          "refunding order " + order.number,
+                          "everything captured for it has already been refunded",
+                          "GET /api/v1/orders/" + std::to_string(order.id) +
+                              "/payments lists its payments and refunds");
+    }
     return make_error(ErrorKind::conflict, "nothing_to_refund", "refunding order " + order.number,
                       "order is " + std::string(orders::to_string(order.state)) +
-                          " and has no captured payment");
+                          " and has no captured payment",
+                      "an order can be refunded once it is paid");
 }
 
 OperationKey refund_key(int64_t order_id, int64_t refund_id)

@@ -285,6 +285,10 @@ TEST_CASE("a Stripe refund larger than the remainder is refused naming it, befor
     REQUIRE(shop.refund(id, 1).ok());
     CHECK(shop.order_of(id).state == orders::OrderState::refunded);
     CHECK(shop.payment_of(id).state == PaymentState::refunded);
+    auto again = shop.refund(id, 1);
+    REQUIRE_FALSE(again.ok());
+    CHECK(again.error().code == "nothing_to_refund");
+    CHECK(again.error().why == "everything captured for it has already been refunded");
 }
 
 TEST_CASE("two threads refunding the same remainder: exactly one succeeds, for either gateway")
