@@ -112,7 +112,9 @@ httplib::Server::HandlerWithResponse redirect_handler(const config::Config &conf
         if (!url) {
             // RFC 9110 section 15.5.20: this server does not serve that
             // authority; never redirect to a name a client made up.
-            set_problem(res, 421, "this server does not answer for that host");
+            set_problem(res, 421,
+                        "this server does not answer for that host (its names are "
+                        "[server] domains in the configuration)");
             return httplib::Server::HandlerResponse::Handled;
         }
         res.status = 308; // RFC 9110 15.4.9: method and body kept

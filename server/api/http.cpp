@@ -370,15 +370,21 @@ Result<util::PageRequest> page_request(const httplib::Request &request)
     if (request.has_param("limit")) {
         auto limit = util::parse_int64(request.get_param_value("limit"));
         if (!limit || *limit < 1 || *limit > util::k_max_page_limit) {
-            return bad_request("invalid_parameter", "limit", "must be an integer from 1 to 100");
+            return bad_request("invalid_parameter", "limit",
+                               "must be an integer from 1 to " +
+                                   std::to_string(util::k_max_page_limit) + ", got \"" +
+                                   request.get_param_value("limit") + "\"");
         }
         page.limit = *limit;
     }
     if (request.has_param("starting_after")) {
         auto id = decode_cursor(request.path, request.get_param_value("starting_after"));
         if (!id) {
-            return bad_request("invalid_cursor", "starting_after",
-                               "is not a cursor returned by this list");
+            Error error = bad_request("invalid_cursor", "starting_after",
+                                      "is not a cursor returned by this list");
+            error.hint = "pass the next_cursor of this list's previous page, or leave "
+                         "starting_after out to start from the first page";
+            return error;
         }
         page.starting_after = *id;
     }

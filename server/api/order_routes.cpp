@@ -192,6 +192,10 @@ Result<Reply> list_orders(Services &services, const httplib::Request &request)
         if (!state) {
             Error error = util::field_error("state", "is not an order state");
             error.code = "invalid_parameter";
+            for (auto known : orders::all_order_states()) {
+                error.hint +=
+                    (error.hint.empty() ? "one of " : ", ") + std::string(orders::to_string(known));
+            }
             return error;
         }
     }

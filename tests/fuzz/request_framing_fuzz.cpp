@@ -41,7 +41,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             auto trimmed = first == std::string_view::npos
                                ? std::string_view()
                                : value.substr(first, value.find_last_not_of(space) - first + 1);
-            if (trimmed.empty() || trimmed.find_first_not_of("0123456789") != std::string_view::npos) {
+            if (trimmed.empty() ||
+                trimmed.find_first_not_of("0123456789") != std::string_view::npos) {
                 std::abort();
             }
         }

@@ -332,8 +332,13 @@ def pagination():
         r = expect(call("GET", f"/api/v1/customers?limit={bad}", key=READER), 400,
                    f"limit={bad}", "invalid_parameter")
         check("limit" in fields_of(r), f"limit={bad} names the parameter", r)
-    expect(call("GET", "/api/v1/customers?starting_after=12", key=READER), 400,
-           "a bare id is not a cursor", "invalid_cursor")
+        check(f'got "{bad}"' in r.json.get("detail", ""), f"limit={bad} is echoed", r)
+    r = expect(call("GET", "/api/v1/customers?starting_after=12", key=READER), 400,
+               "a bare id is not a cursor", "invalid_cursor")
+    check("first page" in r.json.get("hint", ""), "a bad cursor says how to start over", r)
+    r = expect(call("GET", "/api/v1/orders?state=bogus", key=READER), 400,
+               "an unknown state filter", "invalid_parameter")
+    check("awaiting_payment" in r.json.get("hint", ""), "the states are listed", r)
 
 
 def body_limit():
