@@ -4,6 +4,9 @@
 #include "core/store/database.hpp"
 #include "core/store/migrations.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -50,9 +53,39 @@ int run_create(Context &context, const CreateOptions &options)
     return k_exit_ok;
 }
 
-int run_list(Context &context)
+// Never the key itself (the store does not have it): its prefix identifies it.
+int run_list_json(const std::vector<auth::StoredKey> &keys)
+{
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto &key : keys) {
+        nlohmann::json scopes = nlohmann::json::array();
+        std::string listed = key.scopes.to_string();
+        for (size_t start = 0; start < listed.size();) {
+            auto comma = std::min(listed.find(',', start), listed.size());
+            scopes.push_back(listed.substr(start, comma - start));
+            start = comma + 1;
+        }
+        auto optional = [](const std::optional<std::string> &text) {
+            return text ? nlohmann::json(*text) : nlohmann::json(nullptr);
+        };
+        rows.push_back({{"id", key.id},
+                        {"prefix", key.prefix},
+                        {"name", key.name},
+                        {"scopes", scopes},
+                        {"created_at", key.created_at},
+                        {"last_used_at", optional(key.last_used_at)},
+                        {"revoked_at", optional(key.revoked_at)}});
+    }
+    std::cout << rows.dump(2) << "\n";
+    return k_exit_ok;
+}
+
+int run_list(Context &context, const std::string &format)
 {
     auto database = open_current(context);
+    if (format == "json") {
+        return run_list_json(auth::list_keys(*database));
+    }
     std::printf("%-4s %-22s %-20s %-17s %-21s %-21s %s\n", "ID", "PREFIX", "NAME", "SCOPES",
                 "CREATED", "LAST USED", "REVOKED");
     for (const auto &key : auth::list_keys(*database)) {
@@ -109,7 +142,11 @@ void add_apikey(CLI::App &app, Context &context)
     });
 
     auto *list = apikey->add_subcommand("list", "List keys (never the secret part)");
-    list->callback([&context] { context.action = [&context] { return run_list(context); }; });
+    auto format = std::make_shared<std::string>("table");
+    list->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    list->callback([&context, format] {
+        context.action = [&context, format] { return run_list(context, *format); };
+    });
 
     auto which = std::make_shared<std::string>();
     auto *revoke = apikey->add_subcommand("revoke", "Revoke a key");
