@@ -298,8 +298,10 @@ Result<Product> update_product(store::Database &db, int64_t id, const ProductCha
         if (!product) {
             return not_found("product", id);
         }
-        c.execute("UPDATE products SET title = ?, description = ?, status = ?, updated_at = "
-                  "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+        // A change that changes nothing leaves updated_at alone.
+        c.execute("UPDATE products SET title = ?1, description = ?2, status = ?3, updated_at = "
+                  "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?4 AND "
+                  "(title, description, status) IS NOT (?1, ?2, ?3)",
                   changes.title.value_or(product->title),
                   changes.description.value_or(product->description),
                   changes.status.value_or(product->status), id);
@@ -408,9 +410,11 @@ Result<Variant> update_variant(store::Database &db, int64_t id, const VariantCha
                 currency_errors.add(mismatch->first, mismatch->second);
                 return currency_errors.error("updating variant " + std::to_string(id));
             }
-            c.execute("UPDATE variants SET title = ?, price_amount = ?, currency = ?, "
-                      "unit_cost_amount = ?, allow_backorder = ?, low_stock_threshold = ?, "
-                      "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+            c.execute("UPDATE variants SET title = ?1, price_amount = ?2, currency = ?3, "
+                      "unit_cost_amount = ?4, allow_backorder = ?5, low_stock_threshold = ?6, "
+                      "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?7 AND "
+                      "(title, price_amount, currency, unit_cost_amount, allow_backorder, "
+                      "low_stock_threshold) IS NOT (?1, ?2, ?3, ?4, ?5, ?6)",
                       changes.title.value_or(variant->title), price.amount, price.currency.code(),
                       changes.unit_cost ? changes.unit_cost->amount : variant->unit_cost,
                       changes.allow_backorder.value_or(variant->allow_backorder),
@@ -494,8 +498,9 @@ Result<Customer> update_customer(store::Database &db, int64_t id, const Customer
     }
     auto updated = write_unique<Unit>(
         db, "email_taken", "another customer has that e-mail", [&](store::Connection &c) {
-            c.execute("UPDATE customers SET email = ?, name = ?, updated_at = "
-                      "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+            c.execute("UPDATE customers SET email = ?1, name = ?2, updated_at = "
+                      "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?3 AND "
+                      "(email, name) IS NOT (?1, ?2)",
                       input.email.value_or(current->email), input.name.value_or(current->name), id);
             return Unit{};
         });

@@ -639,6 +639,19 @@ def catalogue_updates():
     u = expect(call("PATCH", f"/api/v1/products/{pid}", {"title": "Big mug"}, key=WRITER), 200,
                "rename")
     check(u.json["title"] == "Big mug", "renamed", u)
+    # A change that changes nothing keeps updated_at (set back in time first,
+    # so that "now" would show).
+    writer = sqlite3.connect(DB_FILE, timeout=10)
+    writer.execute("UPDATE products SET updated_at = '2020-01-01T00:00:00Z' WHERE id = ?", (pid,))
+    writer.commit()
+    writer.close()
+    for same in [{}, {"title": "Big mug"}]:
+        u = expect(call("PATCH", f"/api/v1/products/{pid}", same, key=WRITER), 200,
+                   f"PATCH {same}")
+        check(u.json["updated_at"] == "2020-01-01T00:00:00Z", f"PATCH {same} keeps updated_at", u)
+    u = expect(call("PATCH", f"/api/v1/products/{pid}", {"description": "450 ml"}, key=WRITER),
+               200, "a real change")
+    check(u.json["updated_at"] != "2020-01-01T00:00:00Z", "a real change moves updated_at", u)
     v = expect(call("POST", f"/api/v1/products/{pid}/variants",
                     {"sku": "MUG-2", "price": {"amount": 900, "currency": "EUR"}}), 201,
                "add a variant")
