@@ -99,7 +99,17 @@ Status run_hook(const std::string &command, const std::vector<std::string> &args
     }
     std::string why = WIFEXITED(status) ? "exited with " + std::to_string(WEXITSTATUS(status))
                                         : "was killed by a signal";
-    return make_error(ErrorKind::unavailable, "hook_failed", "hook \"" + command + "\"", why,
+    // The arguments say which call failed (`add _acme-challenge.x ...`);
+    // they are a record name and a public TXT value, never a secret.
+    std::string called = "hook \"" + command + "\"";
+    if (!args.empty()) {
+        called += " called as `" + command;
+        for (const auto &arg : args) {
+            called += " " + arg;
+        }
+        called += "`";
+    }
+    return make_error(ErrorKind::unavailable, "hook_failed", called, why,
                       "run the hook by hand with the same arguments to see its output");
 }
 

@@ -566,13 +566,19 @@ Result<Issued> issue_locked(const IssueRequest &original, const std::vector<std:
     meta.not_before = info->not_before;
     meta.not_after = info->not_after;
     meta.directory_url = request.directory_url;
-    meta.ca_file = request.ca_file;
+    // Stored absolute: `cert renew` runs later from another folder (a timer).
+    std::error_code absolute_error;
+    auto absolute = [&](const std::filesystem::path &path) {
+        return path.empty() ? std::string()
+                            : std::filesystem::absolute(path, absolute_error).string();
+    };
+    meta.ca_file = absolute(request.ca_file);
     meta.email = request.email;
     meta.key_type = key_type_name(request.key_type);
     meta.challenge = challenge_type_name(request.challenge.type);
     meta.http_mode = http_mode_name(request.challenge.http_mode);
     meta.http_port = request.challenge.http_port;
-    meta.webroot = request.challenge.webroot.string();
+    meta.webroot = absolute(request.challenge.webroot);
     meta.dns_hook = request.challenge.dns_hook;
     meta.preferred_chain = request.preferred_chain;
     auto folder = store.folder_for(names.front());
@@ -636,6 +642,13 @@ RenewReport renew_one(const CertStore &store, const std::filesystem::path &folde
         return report;
     }
     IssueRequest issue = request_from_meta(cert->meta, request);
+    if (!issue.ca_file.empty()) {
+        if (auto usable = tls::check_ca_file(issue.ca_file, "CA file " + issue.ca_file); !usable) {
+            report.detail = usable.error().what + ": " + usable.error().why +
+                            " (pass --ca-file, or issue the certificate again)";
+            return report;
+        }
+    }
     if (auto pem = read_file(folder / "cert.pem")) {
         if (auto id = ari_cert_id(*pem)) {
             issue.replaces = *id;
@@ -705,15 +718,13 @@ std::vector<RenewReport> renew_certificates(const RenewRequest &request)
 {
     CertStore store(request.cache_dir);
     std::vector<RenewReport> reports;
-    for (auto &cert : store.list()) {
+    // renew_one loads each folder under its lock and reports a broken one
+    // by its folder name, with the reason.
+    for (const auto &folder : store.folders()) {
         if (request.cancel != nullptr && request.cancel->cancelled()) {
             break;
         }
-        if (!cert) {
-            reports.push_back({{}, {}, RenewOutcome::failed, cert.error().what});
-            continue;
-        }
-        reports.push_back(renew_one(store, cert->folder, request));
+        reports.push_back(renew_one(store, folder, request));
     }
     return reports;
 }

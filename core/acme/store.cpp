@@ -313,18 +313,23 @@ Result<StoredCertificate> CertStore::load(const fs::path &folder) const
     return StoredCertificate{folder, std::move(*meta), key_matches_certificate(*key, *cert)};
 }
 
-std::vector<Result<StoredCertificate>> CertStore::list() const
+std::vector<fs::path> CertStore::folders() const
 {
-    std::vector<fs::path> folders;
+    std::vector<fs::path> found;
     std::error_code ec;
     for (const auto &entry : fs::directory_iterator(m_root, ec)) {
         if (entry.is_directory() && fs::exists(entry.path() / "cert.pem")) {
-            folders.push_back(entry.path());
+            found.push_back(entry.path());
         }
     }
-    std::sort(folders.begin(), folders.end());
+    std::sort(found.begin(), found.end());
+    return found;
+}
+
+std::vector<Result<StoredCertificate>> CertStore::list() const
+{
     std::vector<Result<StoredCertificate>> out;
-    for (const auto &folder : folders) {
+    for (const auto &folder : folders()) {
         out.push_back(load(folder));
     }
     return out;

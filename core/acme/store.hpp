@@ -98,6 +98,9 @@ public:
     [[nodiscard]] Result<StoredCertificate> load(const std::filesystem::path &folder) const;
     // Every certificate folder, sorted by name; unreadable ones as errors.
     [[nodiscard]] std::vector<Result<StoredCertificate>> list() const;
+    // The certificate folders (those holding cert.pem), sorted: what list()
+    // loads, for callers that must name a folder whose files are broken.
+    [[nodiscard]] std::vector<std::filesystem::path> folders() const;
 
     [[nodiscard]] std::optional<StoredAccount> load_account(const std::string &directory_url,
                                                             const std::string &email) const;

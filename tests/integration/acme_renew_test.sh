@@ -54,6 +54,32 @@ expect_contains "$ERR" "connection" "the failure gives the CA's reason"
 expect_eq "$(wc -l <deployed.log)" 1 "no deploy hook after a failed renewal"
 expect_eq "$(openssl x509 -in certs/short.example/cert.pem -noout -serial)" "$serial2" \
     "the old certificate stays after a failed renewal"
+
+# A relative --ca-file is stored absolute: a timer renews from another folder.
+mkdir -p rel && cp "$PEBBLE_CA" rel/ca.pem
+pushd rel >/dev/null
+run "$RC" cert issue --directory "$PEBBLE_DIR" --ca-file ca.pem --email ops@example.com \
+    --domain rel.example --http-port "$HTTP_PORT"
+popd >/dev/null
+expect_code 0 "issue with a relative --ca-file"
+expect_eq "$(jq -r .ca_file certs/rel.example/meta.json)" "$WORK/rel/ca.pem" \
+    "the CA file is stored as an absolute path"
+pushd / >/dev/null
+run "$RC" cert renew --force
+popd >/dev/null
+expect_code 0 "renewal from / finds the CA file"
+expect_contains "$OUT" "renewed  rel.example" "the relative-CA certificate is renewed"
+
+# A folder whose metadata is garbage is named, with the reason.
+mkdir certs/garbage.example
+cp certs/rel.example/cert.pem certs/rel.example/privkey.pem certs/garbage.example/
+echo '{not json' >certs/garbage.example/meta.json
+run "$RC" cert renew
+expect_code 1 "a broken certificate folder fails the run"
+expect_contains "$OUT" "FAILED   garbage.example" "the broken folder is named"
+expect_contains "$ERR" "meta.json: not valid metadata" "the reason is given"
+expect_contains "$OUT" "  rel.example" "the other certificates are still checked"
+rm -r certs/garbage.example
 for pid in "${CLEANUP_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 CLEANUP_PIDS=()
 

@@ -530,4 +530,8 @@ TEST_CASE("hooks get their arguments verbatim and fail on a non-zero exit")
     REQUIRE_FALSE(failed.ok());
     CHECK(failed.error().code == "hook_failed");
     CHECK(failed.error().why.find("3") != std::string::npos);
+    auto which = run_hook("exit 7", {"add", "_acme-challenge.x.example", "v4lue"}, {});
+    REQUIRE_FALSE(which.ok());
+    CHECK(which.error().what ==
+          "hook \"exit 7\" called as `exit 7 add _acme-challenge.x.example v4lue`");
 }
