@@ -242,6 +242,9 @@ TlsFacts read_tls_facts(const Url &url, SSL *ssl, const FetchOptions &options)
         is_ip_literal(url.host)
             ? X509_check_ip_asc(cert.get(), url.host.c_str(), 0) == 1
             : X509_check_host(cert.get(), url.host.c_str(), url.host.size(), 0, nullptr) == 1;
+    STACK_OF(OPENSSL_STRING) *responders = X509_get1_ocsp(cert.get());
+    facts.ocsp_responder = responders != nullptr && sk_OPENSSL_STRING_num(responders) > 0;
+    X509_email_free(responders); // X509_get1_ocsp's list is freed this way
     if (EVP_PKEY *key = X509_get0_pubkey(cert.get())) {
         facts.key_type = key_type_name(EVP_PKEY_get_base_id(key));
         facts.key_bits = EVP_PKEY_get_bits(key);

@@ -177,8 +177,9 @@ constexpr std::array k_rules = {
          "the certificate key is too small (RSA under 2048 bits, EC under "
          "256)",
          "use an EC P-256 or RSA 2048+ key"},
-    Rule{"tls-no-ocsp-staple", info, "no OCSP response is stapled",
-         "enable OCSP stapling (nginx: ssl_stapling on)"},
+    Rule{"tls-no-ocsp-staple", info,
+         "no OCSP response is stapled, though the certificate names an OCSP responder",
+         "enable OCSP stapling (nginx: ssl_stapling on; rcommerce: [tls] ocsp_stapling)"},
     Rule{"tls-verification-disabled", info,
          "--insecure: the certificate was not required to "
          "verify",

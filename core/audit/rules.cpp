@@ -743,7 +743,7 @@ Findings judge_tls(const TlsFacts &facts)
         out.push_back(make_finding("tls-weak-key", "",
                                    facts.key_type + " " + std::to_string(facts.key_bits)));
     }
-    if (!facts.ocsp_stapled) {
+    if (!facts.ocsp_stapled && facts.ocsp_responder) {
         out.push_back(make_finding("tls-no-ocsp-staple", "", ""));
     }
     return out;

@@ -61,6 +61,9 @@ struct TlsFacts {
     std::string key_type; // "RSA", "EC", "Ed25519", ...
     int key_bits = 0;
     bool ocsp_stapled = false;
+    // The leaf names an OCSP responder (Authority Information Access). Without
+    // one there is nothing to staple (Let's Encrypt leaves it out since 2025).
+    bool ocsp_responder = true;
     bool insecure = false; // --insecure was given
 };
 [[nodiscard]] Findings judge_tls(const TlsFacts &facts);

@@ -598,6 +598,9 @@ TEST_CASE("TLS rules")
         CAPTURE(id);
         CHECK(has_finding(findings, id));
     }
+    // A certificate that names no OCSP responder has nothing to staple.
+    facts.ocsp_responder = false;
+    CHECK_FALSE(has_finding(judge_tls(facts), "tls-no-ocsp-staple"));
     facts.days_to_expiry = -1;
     facts.version = "TLSv1.2";
     facts.cipher = "AES128-GCM-SHA256";
