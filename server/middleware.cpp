@@ -155,11 +155,13 @@ bool one_of(std::string_view value, std::initializer_list<std::string_view> cand
 // RFC 9110 9.1: a method the server implements for no resource at all is a
 // 501, whatever the path; one it implements elsewhere is a 405 (the API's
 // routes answer those, with Allow).
-constexpr std::string_view k_implemented_methods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+constexpr std::array<std::string_view, 7> k_implemented_methods = {
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
 
 bool implemented_method(std::string_view method)
 {
-    return one_of(method, {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"});
+    return std::find(k_implemented_methods.begin(), k_implemented_methods.end(), method) !=
+           k_implemented_methods.end();
 }
 
 std::string not_implemented_detail(std::string_view method)
@@ -171,9 +173,12 @@ std::string not_implemented_detail(std::string_view method)
                      return std::isalnum(static_cast<unsigned char>(c)) ||
                             std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
                  });
+    std::string answered;
+    for (auto known : k_implemented_methods) {
+        answered += (answered.empty() ? "" : ", ") + std::string(known);
+    }
     return (token ? std::string(method) : std::string("the request's method")) +
-           " is not a method this server implements; it answers " +
-           std::string(k_implemented_methods);
+           " is not a method this server implements; it answers " + answered;
 }
 
 // cpp-httplib answers a bare 400 by itself, before routing, when

@@ -1,9 +1,9 @@
 // The one table of order states and the transitions between them.
 //
-//   pending ──▶ awaiting_payment ──▶ paid ──▶ fulfilled ──▶ completed
-//      │               │              │            │             │
-//      └───────┬───────┘              └────────────┴─────────────┴──▶ refunded
-//              ▼
+//   pending --> awaiting_payment --> paid --> fulfilled --> completed
+//      |               |               |           |             |
+//      +-------+-------+               +-----------+-------------+--> refunded
+//              v
 //          cancelled
 //
 // - `pending`: created, totals computed; stock is being reserved.

@@ -79,6 +79,11 @@ Result<Refund> send_refund(store::Database &db, const config::InventoryConfig &i
     return *refund;
 }
 
+// A refund row `r` still pending without an answer that nobody waits for:
+// marked unanswered, or recorded before the one parameter (RFC 3339, UTC).
+constexpr const char *k_orphaned = "r.state = 'pending' AND r.provider_reference = '' AND "
+                                   "(r.unanswered = 1 OR r.created_at < ?)";
+
 // Stripe refunds of `order_id` that nobody is waiting for any more: their
 // call got no answer (`unanswered`), or they were recorded before
 // `stale_before` (RFC 3339, UTC; "" for none) by a process that died during
@@ -93,8 +98,8 @@ std::vector<PendingRefund> orphaned(store::Database &db, int64_t order_id,
         return found;
     }
     lease->query(
-        "SELECT id, amount FROM refunds WHERE payment_id = ? AND state = 'pending' AND "
-        "provider_reference = '' AND (unanswered = 1 OR created_at < ?) ORDER BY id",
+        std::string("SELECT id, amount FROM refunds r WHERE r.payment_id = ? AND ") + k_orphaned +
+            " ORDER BY r.id",
         [&](const store::Row &row) {
             PendingRefund pending{row.integer(0), {row.integer(1), payment->amount.currency}, {}};
             pending.before = as_gateway(*payment);
@@ -113,9 +118,9 @@ int64_t resend_orphaned_refunds(store::Database &db, const config::InventoryConf
     std::string stale_before = util::format_rfc3339(now - k_refund_call_deadline_seconds);
     std::vector<int64_t> order_ids;
     db.connection()->query(
-        "SELECT DISTINCT r.order_id FROM refunds r JOIN payments p ON p.id = r.payment_id "
-        "WHERE p.gateway = 'stripe' AND r.state = 'pending' AND r.provider_reference = '' AND "
-        "(r.unanswered = 1 OR r.created_at < ?) ORDER BY r.order_id",
+        std::string("SELECT DISTINCT r.order_id FROM refunds r JOIN payments p ON "
+                    "p.id = r.payment_id WHERE p.gateway = 'stripe' AND ") +
+            k_orphaned + " ORDER BY r.order_id",
         [&](const store::Row &row) { order_ids.push_back(row.integer(0)); }, stale_before);
     int64_t settled = 0;
     for (int64_t order_id : order_ids) {

@@ -50,7 +50,8 @@ run "$RC" check-headers --timeout 0 https://x.example
 expect_contains "$ERR" "--timeout 0:" "the timeout is echoed as typed"
 RCOMMERCE_DATABASE_URL="sqlite://$WORK/no-such-folder/x.db" run "$RC" db status
 expect_code 2 "db status on a missing folder"
-expect_contains "$ERR" "folder $WORK/no-such-folder does not exist either" "the missing folder is named first"
+expect_contains "$ERR" "folder $WORK/no-such-folder does not exist either" \
+    "the missing folder is named first"
 RCOMMERCE_TLS_LETS_ENCRYPT_CACHE_DIR="$WORK/no-certs" run "$RC" cert renew
 expect_code 0 "cert renew with an empty store has nothing due"
 expect_contains "$ERR" "no certificates in $WORK/no-certs" "an empty store is said, not silent"
@@ -146,12 +147,15 @@ expect_code 0 "IPv6 any-address, an IDN and a wildcard are accepted"
 printf '[server]\nhost = "localhost"\ndomains = ["localhost", "127.0.0.1", "[::1]"]\n' >local.toml
 run "$RC" config check --config local.toml
 expect_code 0 "localhost, an IPv4 and a bracketed IPv6 address are accepted in server.domains"
-printf '[server]\ndomains = ["::1"]\n[tls.lets_encrypt]\ndomains = ["localhost", "10.0.0.1"]\n' >local-bad.toml
+printf '[server]\ndomains = ["::1"]\n[tls.lets_encrypt]\ndomains = ["localhost", "10.0.0.1"]\n' \
+    >local-bad.toml
 run "$RC" config check --config local-bad.toml
 expect_code 2 "an unbracketed IPv6 address and unsignable certificate names are refused"
 expect_contains "$ERR" '"[::1]"' "the hint shows the bracketed form"
-expect_contains "$ERR" 'entry "localhost" is not a domain name a CA can sign' "localhost is no certificate name"
-expect_contains "$ERR" 'entry "10.0.0.1" is not a domain name a CA can sign' "an IP is no certificate name"
+expect_contains "$ERR" 'entry "localhost" is not a domain name a CA can sign' \
+    "localhost is no certificate name"
+expect_contains "$ERR" 'entry "10.0.0.1" is not a domain name a CA can sign' \
+    "an IP is no certificate name"
 
 # A folder given as --config is named as such.
 mkdir -p confdir

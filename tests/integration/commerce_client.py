@@ -470,7 +470,8 @@ def idempotency_rules():
     # with the same key runs (a form body, then an invalid one, then right).
     before = count("orders")
     expect(call("POST", "/api/v1/orders", raw="currency=EUR", key=WRITER,
-                headers={"Idempotency-Key": "fix-me", "Content-Type": "application/x-www-form-urlencoded"}),
+                headers={"Idempotency-Key": "fix-me",
+                         "Content-Type": "application/x-www-form-urlencoded"}),
            415, "a form body", "unsupported_media_type")
     expect(call("POST", "/api/v1/orders", dict(body, lines=[{"sku": "IDEM-1", "quantity": 0}]),
                 key=WRITER, headers={"Idempotency-Key": "fix-me"}), 422,

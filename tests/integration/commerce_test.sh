@@ -41,7 +41,8 @@ run "$RC" apikey list --format json
 expect_code 0 "apikey list --format json"
 expect_eq "$(jq -r '[.[] | select(.name == "writer") | .scopes | join(",")] | first' <<<"$OUT")" \
     "read,write" "JSON lists each key's scopes"
-expect_eq "$(jq -r '[.[] | .revoked_at] | unique | tostring' <<<"$OUT")" "[null]" "no key revoked yet"
+expect_eq "$(jq -r '[.[] | .revoked_at] | unique | tostring' <<<"$OUT")" "[null]" \
+    "no key revoked yet"
 expect_not_contains "$OUT" "${ADMIN##*_}" "JSON never shows a secret"
 DOOMED_PREFIX="${DOOMED%_*}"
 run "$RC" apikey revoke "$DOOMED_PREFIX"

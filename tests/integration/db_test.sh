@@ -234,7 +234,8 @@ use_db foreign.db
 run "$RC" db migrate
 expect_code 2 "db migrate on another program's database"
 expect_contains "$ERR" "tables rcommerce did not create (invoices)" "the foreign tables are named"
-expect_eq "$(sqlite3 foreign.db "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'")" \
+TABLES="SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'"
+expect_eq "$(sqlite3 foreign.db "$TABLES")" \
     "invoices" "the foreign database is left as it was"
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -46,7 +46,8 @@ expect_not_contains "$OUT" "Server:" "no Server banner"
 
 run curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' -H "Host: localhost" \
     "http://127.0.0.1:$HTTP_PORT/api/v1/products?limit=1"
-expect_eq "$OUT" "308 https://localhost:$PORT/api/v1/products?limit=1" "http:// redirects to https://localhost"
+expect_eq "$OUT" "308 https://localhost:$PORT/api/v1/products?limit=1" \
+    "http:// redirects to https://localhost"
 
 # The README's curl session against the development server.
 run "$RC" --config "$DEV_DIR/rcommerce.toml" apikey create --name demo --scopes read,write,admin
@@ -54,7 +55,8 @@ expect_code 0 "apikey create on the development database"
 KEY="$OUT"
 sed -n '/<!-- curl-session -->/,/<!-- \/curl-session -->/p' "$ROOT/README.md" |
     sed -n '/^```bash$/,/^```$/p' | sed '1d;$d' >session.sh
-KEY="$KEY" URL="https://localhost:$PORT" CA="$DEV_DIR/dev-cert.pem" run bash -euo pipefail session.sh
+KEY="$KEY" URL="https://localhost:$PORT" CA="$DEV_DIR/dev-cert.pem" \
+    run bash -euo pipefail session.sh
 expect_code 0 "the README curl session runs against ./dev serve"
 expect_contains "$OUT" '"on_hand":23' "the README's stock figure"
 

@@ -153,27 +153,29 @@ for bad in abc -5 "4, 4" 0x10; do
     expect_contains "$OUT" "the Content-Length header must be" "Content-Length: $bad is named"
     expect_contains "$OUT" "Connection: close" "Content-Length: $bad closes the connection"
 done
-run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}'
+POST_PRODUCTS='POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\n'
+GET_HEALTHZ='GET /healthz HTTP/1.1\r\nHost: localhost\r\n'
+run raw "$POST_PRODUCTS"'Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}'
 problem "$OUT" 400 bad_request "two Content-Length headers that disagree"
-run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999999999999\r\n\r\n{}'
+run raw "$POST_PRODUCTS"'Content-Length: 99999999999999999999\r\n\r\n{}'
 problem "$OUT" 413 body_too_large "a Content-Length beyond 64 bits"
 run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n'
 problem "$OUT" 501 not_implemented "Transfer-Encoding: gzip"
 # cpp-httplib reads no body for GET: it would be served as the next request.
-run raw 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 45\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n'
+run raw "$GET_HEALTHZ"'Content-Length: 45\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: localhost\r\n\r\n'
 problem "$OUT" 400 bad_request "a GET with a body"
 expect_contains "$OUT" "Connection: close" "a GET with a body closes the connection"
-run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nOrigin: https://shop.example\r\nContent-Length: abc\r\n\r\n'
+run raw "$POST_PRODUCTS"'Origin: https://shop.example\r\nContent-Length: abc\r\n\r\n'
 expect_contains "$OUT" "Access-Control-Allow-Origin: https://shop.example" \
     "an allowed origin can read a refusal made before routing"
 # cpp-httplib would read a chunked body of any size into memory.
-run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'
+run raw "$POST_PRODUCTS"'Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'
 problem "$OUT" 411 length_required "a chunked body"
 expect_contains "$OUT" "send the body with a Content-Length header" "the 411 says what to send"
-run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n0\r\n\r\n'
+run raw "$POST_PRODUCTS"'Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n0\r\n\r\n'
 problem "$OUT" 400 bad_request "both Transfer-Encoding and Content-Length"
 # cpp-httplib would parse it itself and answer a bare 400; the route decides.
-run raw 'POST /api/v1/products HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data\r\nContent-Length: 2\r\n\r\n{}'
+run raw "$POST_PRODUCTS"'Content-Type: multipart/form-data\r\nContent-Length: 2\r\n\r\n{}'
 problem "$OUT" 401 missing_api_key "multipart/form-data without a boundary"
 run raw 'OPTIONS /api/v1/orders HTTP/1.1\r\nHost: localhost\r\n\r\n'
 expect_contains "$OUT" "HTTP/1.1 204 " "OPTIONS that is not a preflight is 204"
