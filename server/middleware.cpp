@@ -296,6 +296,37 @@ bool refuse_framing(const config::Config &config, const httplib::Request &req,
     return false;
 }
 
+// RFC 9112 3.2: a request's Host headers, and an absolute-form target
+// ("GET https://shop.example/path HTTP/1.1", which a server must accept and
+// whose authority then stands for Host). Answers 400 (and returns true) for
+// a missing, repeated or malformed Host. cpp-httplib 0.11.4 routes an
+// absolute-form target by its whole text, so it is rewritten to origin form
+// here, in the library's own non-const Request, handed to this hook as const.
+bool refuse_host(const httplib::Request &req, httplib::Response &res)
+{
+    auto problem = http::host_header_problem(header_values(req, "Host"), req.version);
+    auto absolute = http::split_absolute_target(req.target);
+    if (problem.empty() && absolute && !http::valid_host_value(absolute->authority)) {
+        problem = "the request target's authority is not a host name, IP address or [IPv6] "
+                  "literal with an optional :port; send the target as /path";
+    }
+    if (!problem.empty()) {
+        set_problem(res, 400, problem);
+        ask_client_to_close(req);
+        return true;
+    }
+    if (absolute) {
+        auto &request = const_cast<httplib::Request &>(req);
+        request.target = absolute->origin_form;
+        auto path = std::string_view(absolute->origin_form);
+        request.path =
+            httplib::detail::decode_url(std::string(path.substr(0, path.find('?'))), false);
+        request.headers.erase("Host");
+        request.headers.emplace("Host", absolute->authority);
+    }
+    return false;
+}
+
 // cpp-httplib parses a multipart/form-data body itself, keeping it out of
 // req.body, and answers a bare 400 when it finds no boundary. No route takes
 // one, so the library is kept from recognising it (its test is a
@@ -441,7 +472,7 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
                 ask_client_to_close(req); // any body it has stays unread
                 return httplib::Server::HandlerResponse::Handled;
             }
-            if (refuse_framing(config, req, res)) {
+            if (refuse_host(req, res) || refuse_framing(config, req, res)) {
                 return httplib::Server::HandlerResponse::Handled;
             }
             keep_multipart_unparsed(req);

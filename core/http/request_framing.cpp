@@ -45,4 +45,118 @@ DeclaredLength declared_length(const std::vector<std::string_view> &values)
     return result;
 }
 
+namespace {
+
+bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+bool is_hex_digit(char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// RFC 3986 reg-name: unreserved / pct-encoded / sub-delims.
+bool valid_reg_name(std::string_view name)
+{
+    for (size_t i = 0; i < name.size(); ++i) {
+        char c = name[i];
+        if (c == '%') {
+            if (i + 2 >= name.size() || !is_hex_digit(name[i + 1]) || !is_hex_digit(name[i + 2])) {
+                return false;
+            }
+            i += 2;
+            continue;
+        }
+        bool allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+                       std::string_view("-._~!$&'()*+,;=").find(c) != std::string_view::npos;
+        if (!allowed) {
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+bool valid_host_value(std::string_view value)
+{
+    std::string_view host = value;
+    std::string_view port;
+    if (!value.empty() && value.front() == '[') {
+        auto close = value.find(']');
+        if (close == std::string_view::npos) {
+            return false;
+        }
+        auto literal = value.substr(1, close - 1);
+        // IPv6address or IPvFuture: hex digits, colons and dots (an embedded
+        // IPv4), or "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ).
+        if (literal.empty() || !std::all_of(literal.begin(), literal.end(), [](char c) {
+                return is_hex_digit(c) || c == ':' || c == '.' || c == 'v' || c == 'V';
+            })) {
+            return false;
+        }
+        auto rest = value.substr(close + 1);
+        if (!rest.empty() && rest.front() != ':') {
+            return false;
+        }
+        port = rest.empty() ? rest : rest.substr(1);
+    } else {
+        auto colon = value.find(':');
+        if (colon != std::string_view::npos) {
+            host = value.substr(0, colon);
+            port = value.substr(colon + 1);
+        }
+        if (!valid_reg_name(host)) {
+            return false;
+        }
+    }
+    return std::all_of(port.begin(), port.end(), is_digit);
+}
+
+std::string host_header_problem(const std::vector<std::string_view> &values,
+                                std::string_view version)
+{
+    if (values.empty()) {
+        if (version == "HTTP/1.1") {
+            return "an HTTP/1.1 request needs a Host header naming the server it is for; send "
+                   "`Host: <name>`";
+        }
+        return {};
+    }
+    if (values.size() > 1) {
+        return "the request has " + std::to_string(values.size()) +
+               " Host headers; send exactly one";
+    }
+    if (!valid_host_value(util::trim(values.front()))) {
+        return "the Host header is not a host name, IP address or [IPv6] literal with an "
+               "optional :port";
+    }
+    return {};
+}
+
+std::optional<AbsoluteTarget> split_absolute_target(std::string_view target)
+{
+    size_t scheme_end = 0;
+    if (util::iequals(target.substr(0, 7), "http://")) {
+        scheme_end = 7;
+    } else if (util::iequals(target.substr(0, 8), "https://")) {
+        scheme_end = 8;
+    } else {
+        return std::nullopt;
+    }
+    auto rest = target.substr(scheme_end);
+    auto path_start = rest.find_first_of("/?#");
+    AbsoluteTarget result;
+    result.authority = std::string(rest.substr(0, path_start));
+    if (path_start == std::string_view::npos) {
+        result.origin_form = "/";
+    } else {
+        auto tail = rest.substr(path_start);
+        result.origin_form = tail.front() == '/' ? std::string(tail) : "/" + std::string(tail);
+    }
+    return result;
+}
+
 } // namespace rcommerce::http

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,5 +31,26 @@ struct DeclaredLength {
 
 // `values` are every Content-Length header's value, in order.
 [[nodiscard]] DeclaredLength declared_length(const std::vector<std::string_view> &values);
+
+// True for a Host value of RFC 9110 7.2: uri-host [ ":" port ] (RFC 3986
+// 3.2.2): a reg-name, an IPv4 address or a bracketed IP literal. Empty is
+// valid (a target without an authority).
+[[nodiscard]] bool valid_host_value(std::string_view value);
+
+// RFC 9112 3.2: what is wrong with a request's Host headers (`values`, every
+// one in order) for a request of `version` ("HTTP/1.1"), or empty when
+// nothing is: an HTTP/1.1 request without one, a request with several, or
+// one whose value is not a host. The server answers 400 with this text.
+[[nodiscard]] std::string host_header_problem(const std::vector<std::string_view> &values,
+                                              std::string_view version);
+
+// The origin-form path of an absolute-form request target (RFC 9112 3.2.2),
+// "http://shop.example:8443/a/b?q" -> "/a/b?q" (and "/" when it has no
+// path), with the authority in `authority`; nullopt for any other form.
+struct AbsoluteTarget {
+    std::string authority;
+    std::string origin_form;
+};
+[[nodiscard]] std::optional<AbsoluteTarget> split_absolute_target(std::string_view target);
 
 } // namespace rcommerce::http

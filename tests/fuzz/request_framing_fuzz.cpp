@@ -2,7 +2,9 @@
 // is split at newlines into Content-Length values, and its first line is
 // also read as a Content-Type. Never a crash; an accepted length is digits
 // only and non-negative; several values are accepted only when they agree;
-// a media type is lower case with no parameters or surrounding whitespace.
+// a media type is lower case with no parameters or surrounding whitespace;
+// an accepted Host value has no character that ends a host in a URL; an
+// absolute-form target always yields a path starting with "/".
 #include "core/http/request_framing.hpp"
 
 #include <cstddef>
@@ -47,6 +49,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
     }
+    for (auto value : values) {
+        // An accepted Host never carries what could smuggle a path, user
+        // info or a header line into a URL the server builds from it.
+        if (valid_host_value(value) && value.find_first_of(std::string_view(
+                                           " \t\r\n/@?#\\\0", 10)) != std::string_view::npos) {
+            std::abort();
+        }
+        auto absolute = split_absolute_target(value);
+        if (absolute && (absolute->origin_form.empty() || absolute->origin_form.front() != '/')) {
+            std::abort();
+        }
+    }
+    static_cast<void>(host_header_problem(values, "HTTP/1.1"));
     auto type = media_type(values.front());
     for (char c : type) {
         if ((c >= 'A' && c <= 'Z') || c == ';') {

@@ -181,6 +181,20 @@ run raw 'OPTIONS /api/v1/orders HTTP/1.1\r\nHost: localhost\r\n\r\n'
 expect_contains "$OUT" "HTTP/1.1 204 " "OPTIONS that is not a preflight is 204"
 expect_contains "$OUT" "Allow: GET, POST, HEAD, OPTIONS" "OPTIONS lists the path's methods"
 check_security_headers "$(fold "$OUT")" "OPTIONS"
+# RFC 9112 3.2: one valid Host on HTTP/1.1; absolute-form targets are served.
+run raw 'GET /healthz HTTP/1.1\r\n\r\n'
+problem "$OUT" 400 bad_request "an HTTP/1.1 request without Host"
+expect_contains "$OUT" "needs a Host header" "the 400 names the missing Host"
+run raw 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n\r\n'
+problem "$OUT" 400 bad_request "two Host headers"
+run raw 'GET /healthz HTTP/1.1\r\nHost: local host/x\r\n\r\n'
+problem "$OUT" 400 bad_request "a Host that is not a host"
+run raw 'GET /healthz HTTP/1.0\r\n\r\n'
+expect_contains "$OUT" "HTTP/1.1 200 " "HTTP/1.0 needs no Host"
+run raw "GET https://localhost:$PORT/healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+expect_contains "$OUT" "HTTP/1.1 200 " "an absolute-form target is served"
+run raw 'GET https://user@localhost/healthz HTTP/1.1\r\nHost: localhost\r\n\r\n'
+problem "$OUT" 400 bad_request "an absolute-form target with user info"
 
 # --- metrics and health -------------------------------------------------------
 curl -sk "$URL/metrics" >metrics.txt

@@ -117,6 +117,42 @@ TEST_CASE("media types: case-insensitive, parameters and whitespace ignored")
     CHECK(http::media_type("") == "");
 }
 
+TEST_CASE("Host: exactly one on HTTP/1.1, a host with an optional port")
+{
+    for (std::string_view good :
+         {"shop.example", "Shop.Example:8443", "localhost", "127.0.0.1:443", "[::1]", "[::1]:8443",
+          "xn--bcher-kva.example", "a%2Db.example", "", "host:"}) {
+        CAPTURE(good);
+        CHECK(http::valid_host_value(good));
+        CHECK(http::host_header_problem({good}, "HTTP/1.1").empty());
+    }
+    for (std::string_view bad :
+         {"shop example", "user@shop.example", "shop.example/path", "shop.example:84a3", "[::1",
+          "[::1]x", "[]", "[::g]", "a%2", "a%zz.example", "shop.example:443:1", "\x01"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(http::valid_host_value(bad));
+        CHECK_FALSE(http::host_header_problem({bad}, "HTTP/1.1").empty());
+    }
+    CHECK_FALSE(http::host_header_problem({}, "HTTP/1.1").empty());
+    CHECK(http::host_header_problem({}, "HTTP/1.0").empty());
+    auto twice = http::host_header_problem({"a.example", "a.example"}, "HTTP/1.1");
+    CHECK(twice.find("2 Host headers") != std::string::npos);
+}
+
+TEST_CASE("absolute-form targets: the path in origin form, the authority apart")
+{
+    auto split = http::split_absolute_target("https://Shop.example:8443/api/v1/products?limit=2");
+    REQUIRE(split);
+    CHECK(split->authority == "Shop.example:8443");
+    CHECK(split->origin_form == "/api/v1/products?limit=2");
+    CHECK(http::split_absolute_target("HTTP://shop.example")->origin_form == "/");
+    CHECK(http::split_absolute_target("http://shop.example?x=1")->origin_form == "/?x=1");
+    CHECK(http::split_absolute_target("http://shop.example")->authority == "shop.example");
+    CHECK_FALSE(http::split_absolute_target("/api/v1/products"));
+    CHECK_FALSE(http::split_absolute_target("ftp://shop.example/"));
+    CHECK_FALSE(http::split_absolute_target("*"));
+}
+
 TEST_CASE("Content-Length: one value of digits only; beyond int64 is too large")
 {
     using Kind = http::DeclaredLength::Kind;
