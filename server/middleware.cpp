@@ -20,6 +20,13 @@
 namespace rcommerce::server {
 namespace {
 
+// The headers cpp-httplib adds to every request itself, not sent by the client.
+bool is_library_header(std::string_view name)
+{
+    return name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
+           name == "LOCAL_PORT";
+}
+
 using Clock = std::chrono::steady_clock;
 
 // cpp-httplib runs one request at a time per thread, from reading it to the
@@ -296,7 +303,7 @@ bool refuse_framing(const config::Config &config, const httplib::Request &req,
     return false;
 }
 
-// RFC 9112 3.2: a request's Host headers, and an absolute-form target
+// RFC 9112 3.2: a request's header lines, its Host headers, and an absolute-form target
 // ("GET https://shop.example/path HTTP/1.1", which a server must accept and
 // whose authority then stands for Host). Answers 400 (and returns true) for
 // a missing, repeated or malformed Host. cpp-httplib 0.11.4 routes an
@@ -304,7 +311,15 @@ bool refuse_framing(const config::Config &config, const httplib::Request &req,
 // here, in the library's own non-const Request, handed to this hook as const.
 bool refuse_host(const httplib::Request &req, httplib::Response &res)
 {
-    auto problem = http::host_header_problem(header_values(req, "Host"), req.version);
+    std::string problem;
+    for (const auto &[name, value] : req.headers) {
+        if (problem.empty() && !is_library_header(name)) {
+            problem = http::header_field_problem(name, value);
+        }
+    }
+    if (problem.empty()) {
+        problem = http::host_header_problem(header_values(req, "Host"), req.version);
+    }
     auto absolute = http::split_absolute_target(req.target);
     if (problem.empty() && absolute && !http::valid_host_value(absolute->authority)) {
         problem = "the request target's authority is not a host name, IP address or [IPv6] "
@@ -430,8 +445,7 @@ size_t header_bytes(const httplib::Request &req)
 {
     size_t total = req.method.size() + 1 + req.target.size() + 1 + req.version.size() + 2;
     for (const auto &[name, value] : req.headers) {
-        if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" ||
-            name == "LOCAL_PORT") {
+        if (is_library_header(name)) {
             continue;
         }
         total += name.size() + 2 + value.size() + 2;
@@ -505,6 +519,11 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
                              : res.status == 501 ? not_implemented_detail(req.method)
                                                  : "the request line is malformed; it must be "
                                                    "`METHOD /path HTTP/1.1`";
+                }
+                if (res.status == 414) {
+                    // cpp-httplib's CPPHTTPLIB_REQUEST_URI_MAX_LENGTH.
+                    detail = "the request target is longer than 8192 bytes, the server's limit; "
+                             "shorten the path and query";
                 }
                 res.set_header("X-Request-Id", request_id_for(req));
                 ask_client_to_close(req);

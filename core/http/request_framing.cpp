@@ -136,6 +136,28 @@ std::string host_header_problem(const std::vector<std::string_view> &values,
     return {};
 }
 
+std::string header_field_problem(std::string_view name, std::string_view value)
+{
+    auto tchar = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+               std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    };
+    if (name.empty() || !std::all_of(name.begin(), name.end(), tchar)) {
+        return "a header line's name is not a token (no spaces before the colon, no folded "
+               "continuation lines); send `Name: value` on one line";
+    }
+    bool control = std::any_of(value.begin(), value.end(), [](char c) {
+        auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && byte != '\t') || byte == 0x7f;
+    });
+    if (control) {
+        return "the " + std::string(name) +
+               " header's value has a control character; send "
+               "printable text only";
+    }
+    return {};
+}
+
 std::optional<AbsoluteTarget> split_absolute_target(std::string_view target)
 {
     size_t scheme_end = 0;

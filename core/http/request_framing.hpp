@@ -44,6 +44,13 @@ struct DeclaredLength {
 [[nodiscard]] std::string host_header_problem(const std::vector<std::string_view> &values,
                                               std::string_view version);
 
+// What is wrong with one header line of a request, or empty: a field name
+// that is not an RFC 9110 5.1 token (whitespace before the colon, an
+// obs-fold continuation line taken for a name), or a value with a control
+// character other than HTAB (5.5: CR, LF and NUL must not reach anyone who
+// builds a header or a log line from it).
+[[nodiscard]] std::string header_field_problem(std::string_view name, std::string_view value);
+
 // The origin-form path of an absolute-form request target (RFC 9112 3.2.2),
 // "http://shop.example:8443/a/b?q" -> "/a/b?q" (and "/" when it has no
 // path), with the authority in `authority`; nullopt for any other form.

@@ -119,6 +119,9 @@ MANY=()
 for i in $(seq 1 20); do MANY+=(-H "X-Pad-$i: $(head -c 500 /dev/zero | tr '\0' b)"); done
 run curl -sk -o /dev/null -w '%{http_code}' "${MANY[@]}" "$URL/healthz"
 expect_eq "$OUT" "431" "a header block over max_header_bytes is 431"
+run curl -sk -o body.json -w '%{http_code}' "$URL/healthz?q=$(head -c 9000 /dev/zero | tr '\0' a)"
+expect_eq "$OUT" "414" "a target over 8 KiB is 414"
+expect_contains "$(cat body.json)" "longer than 8192 bytes" "the 414 names the limit"
 run bash -c "printf 'BROKEN\r\n\r\n' | openssl s_client -quiet -connect 127.0.0.1:$PORT \
     -servername localhost 2>/dev/null | head -1"
 expect_contains "$OUT" "400" "a malformed request line is 400"
@@ -189,6 +192,11 @@ run raw 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n\r\n'
 problem "$OUT" 400 bad_request "two Host headers"
 run raw 'GET /healthz HTTP/1.1\r\nHost: local host/x\r\n\r\n'
 problem "$OUT" 400 bad_request "a Host that is not a host"
+run raw 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nBad Name: x\r\n\r\n'
+problem "$OUT" 400 bad_request "whitespace in a header name"
+run raw 'GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-A: a\x00b\r\n\r\n'
+problem "$OUT" 400 bad_request "a NUL in a header value"
+expect_contains "$OUT" "X-A header's value has a control character" "the 400 names the header"
 run raw 'GET /healthz HTTP/1.0\r\n\r\n'
 expect_contains "$OUT" "HTTP/1.1 200 " "HTTP/1.0 needs no Host"
 run raw "GET https://localhost:$PORT/healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"

@@ -139,6 +139,22 @@ TEST_CASE("Host: exactly one on HTTP/1.1, a host with an optional port")
     CHECK(twice.find("2 Host headers") != std::string::npos);
 }
 
+TEST_CASE("header lines: a token for a name, no control characters in a value")
+{
+    CHECK(http::header_field_problem("X-Request-Id", "abc\tdef é").empty());
+    CHECK(http::header_field_problem("a!#$%&'*+-.^_`|~9", "").empty());
+    for (std::string_view bad : {"Bad Name", " folded", "", "X-A:", "X(a)", "\xc3\xa9"}) {
+        CAPTURE(bad);
+        CHECK(http::header_field_problem(bad, "v").find("not a token") != std::string::npos);
+    }
+    for (std::string_view bad :
+         {std::string_view("a\0b", 3), std::string_view("a\rb"), std::string_view("a\nb"),
+          std::string_view("\x7f"), std::string_view("\x01")}) {
+        CHECK(http::header_field_problem("X-A", bad).find("X-A header's value has a control") !=
+              std::string::npos);
+    }
+}
+
 TEST_CASE("absolute-form targets: the path in origin form, the authority apart")
 {
     auto split = http::split_absolute_target("https://Shop.example:8443/api/v1/products?limit=2");
