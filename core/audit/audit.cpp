@@ -102,8 +102,17 @@ UrlReport audit_url(const std::string &text, const AuditOptions &options)
             return report;
         }
         auto location = header_values(response->headers, "Location");
-        bool hop = follow && is_redirect(response->status) && !location.empty() &&
-                   static_cast<int>(report.redirects.size()) <= options.max_redirects;
+        bool hop = follow && is_redirect(response->status) && !location.empty();
+        if (hop && static_cast<int>(report.redirects.size()) > options.max_redirects) {
+            // Browsers give up too (ERR_TOO_MANY_REDIRECTS): there is no page
+            // to judge, and a redirect's own headers are not one.
+            report.error =
+                make_error(ErrorKind::unavailable, "unreachable", "fetching " + text,
+                           "more than " + std::to_string(options.max_redirects) +
+                               " redirects, the last to " + location.front(),
+                           "look for a redirect loop, e.g. between http:// and https:// or www");
+            return report;
+        }
         if (hop) {
             auto next = resolve_location(current, location.front());
             if (next) {

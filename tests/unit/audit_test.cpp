@@ -781,6 +781,18 @@ TEST_CASE("response heads: status, fields, folding, garbage")
     CHECK(ok->status == 301);
     REQUIRE(ok->headers.size() == 2);
     CHECK(ok->headers[1].second == "1 2");
+    // Bare LF line ends (RFC 9112 section 2.2), as browsers accept them.
+    auto lf = parse_response_head(url, "HTTP/1.0 200 OK\nX-Frame-Options: DENY\n\nbody: no");
+    REQUIRE(lf.ok());
+    CHECK(lf->status == 200);
+    REQUIRE(lf->headers.size() == 1);
+    CHECK(lf->headers[0].second == "DENY");
+    CHECK(response_head_end("HTTP/1.1 200 OK\r\nA: 1\r\n\r\nrest") == size_t{25});
+    CHECK(response_head_end("HTTP/1.1 200 OK\nA: 1\n\nrest") == size_t{22});
+    CHECK(response_head_end("HTTP/1.1 200 OK\r\nA: 1\n\r\n") == size_t{24});
+    CHECK_FALSE(response_head_end("HTTP/1.1 200 OK\r\nA: 1\r\n").has_value());
+    CHECK_FALSE(response_head_end("").has_value());
+    CHECK_FALSE(parse_response_head(url, "HTTP/1.1 2000 OK\r\n").ok());
     CHECK_FALSE(parse_response_head(url, "SSH-2.0-OpenSSH\r\n").ok());
     CHECK_FALSE(parse_response_head(url, "HTTP/1.1 2x0 OK\r\n").ok());
     CHECK_FALSE(parse_response_head(url, "").ok());
