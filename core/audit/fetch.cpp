@@ -468,7 +468,12 @@ Result<ResolveOverride> parse_resolve(std::string_view text)
         return bad;
     }
     ResolveOverride out;
-    out.host = util::to_lower(text.substr(0, first));
+    auto host = normalize_host(text.substr(0, first));
+    if (!host) {
+        bad.why = host.error().why;
+        return bad;
+    }
+    out.host = host.value();
     auto port = util::parse_int64(text.substr(first + 1, second - first - 1));
     out.address = std::string(text.substr(second + 1));
     if (out.address.size() > 2 && out.address.front() == '[' && out.address.back() == ']') {

@@ -1,8 +1,23 @@
 #include "core/audit/url.hpp"
 
+#include "core/acme/names.hpp"
 #include "core/util/strings.hpp"
 
+#include <algorithm>
+
 namespace rcommerce::audit {
+
+Result<std::string> normalize_host(std::string_view host)
+{
+    bool ascii = std::all_of(host.begin(), host.end(),
+                             [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii) {
+        return util::to_lower(host);
+    }
+    // DNS, SNI, the Host header and the certificate's names all carry the
+    // A-label; sending UTF-8 reaches no server and matches no certificate.
+    return acme::to_a_label(host, acme::Dots::optional);
+}
 
 std::string Url::authority() const
 {
@@ -63,9 +78,19 @@ Result<Url> parse_url(std::string_view text)
         port_text = after.empty() ? after : after.substr(1);
     } else {
         size_t port_colon = authority.rfind(':');
-        url.host = util::to_lower(authority.substr(0, port_colon));
+        if (port_colon != std::string_view::npos && authority.find(':') != port_colon) {
+            return bad("an IPv6 address must be in brackets, as in https://[::1]:8443/");
+        }
+        url.host = std::string(authority.substr(0, port_colon));
         if (port_colon != std::string_view::npos) {
             port_text = authority.substr(port_colon + 1);
+        }
+        if (!url.host.empty()) {
+            auto host = normalize_host(url.host);
+            if (!host) {
+                return bad("host \"" + url.host + "\" is not a valid name: " + host.error().why);
+            }
+            url.host = host.value();
         }
     }
     if (url.host.empty()) {

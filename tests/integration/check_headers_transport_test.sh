@@ -88,4 +88,18 @@ expect_code 3 "redirect loop: unreachable"
 expect_contains "$ERR" "more than 10 redirects" "redirect loop: said so"
 expect_not_contains "$OUT" '"findings"' "redirect loop: a 301's headers are not judged as a page"
 
+# --- an IDN host goes on the wire as its A-label ---
+printf 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' >"$WORK/ok.txt"
+start_peer respond "$WORK/ok.txt" "$WORK/requests.log"
+run "$RC" check-headers --resolve "BÜCHER.example:$PEER_PORT:127.0.0.1" \
+    "http://bücher.example:$PEER_PORT/"
+expect_code 0 "IDN: --resolve matches the name in any case and form"
+expect_contains "$(cat "$WORK/requests.log")" "Host: xn--bcher-kva.example:$PEER_PORT" \
+    "IDN: the Host header carries the A-label"
+
+# --- an IPv6 address without brackets is ambiguous: a usage error ---
+run "$RC" check-headers "http://::1:$PEER_PORT/"
+expect_code 2 "unbracketed IPv6: usage error"
+expect_contains "$ERR" "in brackets" "unbracketed IPv6: the fix is said"
+
 finish

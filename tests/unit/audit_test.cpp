@@ -626,6 +626,12 @@ TEST_CASE("URLs and redirect locations")
         CAPTURE(bad);
         CHECK_FALSE(parse_url(bad).ok());
     }
+    // Internationalised names go on the wire as A-labels; ASCII names as given.
+    CHECK(parse_url("https://BÜCHER.example/").value().host == "xn--bcher-kva.example");
+    CHECK(parse_url("https://web_app:8080/").value().host == "web_app");
+    CHECK_FALSE(parse_url("https://a..ü/").ok());
+    CHECK_FALSE(parse_url("http://::1:8080/").ok()); // IPv6 needs brackets
+    CHECK(parse_resolve("Bücher.example:443:127.0.0.1").value().host == "xn--bcher-kva.example");
     auto base = parse_url("http://a.example/x/y?z").value();
     CHECK(resolve_location(base, "https://b.example/").value().str() == "https://b.example/");
     CHECK(resolve_location(base, "//c.example/p").value().str() == "http://c.example/p");
