@@ -314,6 +314,14 @@ CspPolicy parse_one_policy(std::string_view serialized)
         while (name_end < token.size() && !is_ascii_whitespace(token[name_end])) {
             ++name_end;
         }
+        // Step 2.2: a token that is not all ASCII is skipped whole, so a
+        // directive with one non-ASCII source does not exist at all.
+        if (std::any_of(token.begin(), token.end(),
+                        [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+            policy.malformed.push_back(util::to_lower(token.substr(0, name_end)) +
+                                       " (a non-ASCII byte drops the whole directive)");
+            continue;
+        }
         std::string name = util::to_lower(token.substr(0, name_end));
         if (!seen.insert(name).second) {
             policy.repeated.push_back(name);

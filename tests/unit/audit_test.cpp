@@ -291,6 +291,81 @@ TEST_CASE("CSP rules: eval, wildcards, http:, missing directives, report-only")
               "csp-unsafe-inline-style"));
 }
 
+TEST_CASE("CSP rules: a nonce or hash must be one to neutralise 'unsafe-inline'")
+{
+    // An empty template variable leaves 'nonce-' behind: no nonce, so browsers
+    // honour 'unsafe-inline' (CSP3 section 6.7.3.2 needs the nonce-source grammar).
+    for (const char *csp : {"default-src 'none'; script-src 'nonce-' 'unsafe-inline'",
+                            "default-src 'none'; script-src 'nonce-{{nonce}}' 'unsafe-inline'",
+                            "default-src 'none'; script-src 'sha1-abc=' 'unsafe-inline'",
+                            "default-src 'none'; script-src 'sha256-' 'unsafe-inline'"}) {
+        CAPTURE(csp);
+        CHECK(has(judge({{"Content-Security-Policy", csp}}), "csp-unsafe-inline"));
+    }
+    for (const char *csp : {"default-src 'none'; script-src 'NONCE-r4nd0m+/_-==' 'unsafe-inline'",
+                            "default-src 'none'; script-src 'sha384-YWJj' 'unsafe-inline'"}) {
+        CAPTURE(csp);
+        CHECK_FALSE(has(judge({{"Content-Security-Policy", csp}}), "csp-unsafe-inline"));
+    }
+}
+
+TEST_CASE("CSP rules: host wildcards are wildcards")
+{
+    // host-part "*" matches every host, whatever the scheme or port around it.
+    for (const char *sources :
+         {"https://*", "*:443", "https://*:*", "http://*/js/", "wss:", "javascript:"}) {
+        CAPTURE(sources);
+        std::string csp = std::string("default-src 'self'; script-src ") + sources;
+        CHECK(has(judge({{"Content-Security-Policy", csp}}), "csp-wildcard-source"));
+    }
+    CHECK_FALSE(has(judge({{"Content-Security-Policy",
+                            "default-src 'self'; script-src https://*.cdn.example"}}),
+                    "csp-wildcard-source"));
+}
+
+TEST_CASE("CSP rules: script-src-elem and script-src-attr govern inline scripts")
+{
+    // Inline event handlers are checked against script-src-attr first.
+    CHECK(has(
+        judge({{"Content-Security-Policy", "default-src 'none'; script-src-attr 'unsafe-inline'"}}),
+        "csp-unsafe-inline"));
+    CHECK(has(
+        judge({{"Content-Security-Policy", "default-src 'none'; script-src-elem 'unsafe-inline'"}}),
+        "csp-unsafe-inline"));
+    CHECK(has(judge({{"Content-Security-Policy", "default-src 'none'; script-src-elem *"}}),
+              "csp-wildcard-source"));
+    // A strict element list does not hide a lax script-src for attributes.
+    CHECK(has(judge({{"Content-Security-Policy",
+                      "script-src 'unsafe-inline'; script-src-elem 'self'; object-src 'none'"}}),
+              "csp-unsafe-inline"));
+    CHECK_FALSE(has(
+        judge({{"Content-Security-Policy", "script-src 'unsafe-inline'; script-src-elem 'self'; "
+                                           "script-src-attr 'none'; object-src 'none'"}}),
+        "csp-unsafe-inline"));
+}
+
+TEST_CASE("CSP rules: 'strict-dynamic' does not neutralise inline styles")
+{
+    // CSP3 section 8.2: 'strict-dynamic' is a script keyword only.
+    CHECK(has(judge({{"Content-Security-Policy",
+                      "default-src 'self'; style-src 'strict-dynamic' 'unsafe-inline'"}}),
+              "csp-unsafe-inline-style"));
+}
+
+TEST_CASE("CSP parsing: a directive with a non-ASCII byte is dropped")
+{
+    // CSP3 section 2.2.1 step 2.2: such a token is skipped, so script-src
+    // below does not exist and scripts fall back to default-src *.
+    auto policies = parse_csp("default-src *; script-src 'self' https://b\xc3\xbc"
+                              "cher.example");
+    REQUIRE(policies.size() == 1);
+    CHECK(policies[0].find("script-src") == nullptr);
+    auto j = judge({{"Content-Security-Policy", "default-src *; script-src 'self' https://b\xc3\xbc"
+                                                "cher.example"}});
+    CHECK(has(j, "csp-malformed"));
+    CHECK(has(j, "csp-wildcard-source"));
+}
+
 // ---- framing, nosniff, referrer, permissions, cross-origin policies ----
 
 TEST_CASE("X-Frame-Options: values and frame-ancestors overriding it")
@@ -312,7 +387,26 @@ TEST_CASE("X-Frame-Options: values and frame-ancestors overriding it")
         {{"Content-Security-Policy", "frame-ancestors 'self'"}, {"X-Frame-Options", "garbage"}});
     CHECK_FALSE(has(via_csp, "xfo-invalid"));
     CHECK(score_result(via_csp, "x-frame-options") == "x-frame-options-implemented-via-csp");
-    CHECK(has(judge({{"Content-Security-Policy", "frame-ancestors *"}}), "xfo-missing"));
+    // Any enforced frame-ancestors makes browsers ignore X-Frame-Options, so
+    // a wildcard one lets every site frame the page whatever XFO says.
+    for (const char *ancestors : {"*", "https:", "http: https:", "https://*", "'self' *"}) {
+        CAPTURE(ancestors);
+        auto wildcard =
+            judge({{"Content-Security-Policy", std::string("frame-ancestors ") + ancestors},
+                   {"X-Frame-Options", "DENY"}});
+        CHECK(has(wildcard, "csp-frame-ancestors-wildcard"));
+        CHECK(score_result(wildcard, "x-frame-options") == "x-frame-options-not-implemented");
+    }
+    // A second policy restricting framing wins over the wildcard one.
+    auto restricted = judge({{"Content-Security-Policy", "frame-ancestors *"},
+                             {"Content-Security-Policy", "frame-ancestors 'self'"}});
+    CHECK_FALSE(has(restricted, "csp-frame-ancestors-wildcard"));
+    CHECK(score_result(restricted, "x-frame-options") == "x-frame-options-implemented-via-csp");
+    // Report-only frame-ancestors enforces nothing and leaves XFO in charge.
+    auto report_only = judge({{"Content-Security-Policy-Report-Only", "frame-ancestors *"},
+                              {"X-Frame-Options", "DENY"}});
+    CHECK_FALSE(has(report_only, "csp-frame-ancestors-wildcard"));
+    CHECK(score_result(report_only, "x-frame-options") == "x-frame-options-sameorigin-or-deny");
 }
 
 TEST_CASE("X-Content-Type-Options: only the first value counts")
