@@ -766,7 +766,8 @@ Cookie parse_set_cookie(std::string_view value)
             } else {
                 cookie.same_site.reset();
             }
-        } else if (name == "domain") {
+        } else if (name == "domain" && !attr_value.empty()) {
+            // Section 5.6.3: an empty Domain is ignored, not a domain.
             cookie.domain = std::string(attr_value);
         } else if (name == "path") {
             cookie.path = std::string(attr_value);

@@ -663,8 +663,10 @@ void judge_cookies(const HttpExchange &exchange, Judgement &out)
         std::string who = "cookie " + (cookie.name.empty() ? "(nameless)" : cookie.name);
         bool session = is_session_cookie_name(cookie.name);
 
-        bool secure_prefix = cookie.name.rfind("__Secure-", 0) == 0;
-        bool host_prefix = cookie.name.rfind("__Host-", 0) == 0;
+        // RFC 6265bis section 5.7: the prefixes match case-insensitively.
+        std::string lower_name = util::to_lower(cookie.name);
+        bool secure_prefix = lower_name.rfind("__secure-", 0) == 0;
+        bool host_prefix = lower_name.rfind("__host-", 0) == 0;
         if ((secure_prefix && !cookie.secure) ||
             (host_prefix && (!cookie.secure || cookie.domain || cookie.path != "/"))) {
             out.findings.push_back(make_finding("cookie-prefix-violation", k_name, shown, who));

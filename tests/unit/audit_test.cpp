@@ -538,6 +538,16 @@ TEST_CASE("cookie rules")
     CHECK(has(judge({{"Set-Cookie", "__Secure-a=1; SameSite=Lax"}}), "cookie-prefix-violation"));
     CHECK_FALSE(has(judge({{"Set-Cookie", "__Host-a=1; Secure; Path=/; SameSite=Lax"}}),
                     "cookie-prefix-violation"));
+    // RFC 6265bis section 5.7: the prefixes match case-insensitively, so
+    // browsers drop these cookies too.
+    CHECK(has(judge({{"Set-Cookie", "__HOST-a=1; Secure; Path=/; Domain=x.example"}}),
+              "cookie-prefix-violation"));
+    CHECK(has(judge({{"Set-Cookie", "__secure-a=1; SameSite=Lax"}}), "cookie-prefix-violation"));
+    // An empty Domain is ignored (section 5.6.3), so the cookie stays host-only.
+    CHECK_FALSE(has(judge({{"Set-Cookie", "__Host-a=1; Secure; Path=/; Domain=; SameSite=Lax"}}),
+                    "cookie-prefix-violation"));
+    CHECK_FALSE(parse_set_cookie("a=1; Domain=").domain.has_value());
+    CHECK(*parse_set_cookie("a=1; Domain=x.example; Domain=").domain == "x.example");
 
     auto session = judge({{"Set-Cookie", "session=s3cr3t; HttpOnly"}});
     auto finding = find(session, "cookie-session-no-secure");
