@@ -544,10 +544,19 @@ Result<HttpResponse> fetch_once(const Url &url, const FetchOptions &options)
     }
     TlsFacts facts = read_tls_facts(url, ssl->get(), options);
     if (!options.insecure && (!facts.chain_valid || !facts.hostname_matches)) {
-        std::string why = !facts.chain_valid
-                              ? "certificate verification failed: " + facts.chain_error
-                              : "the certificate does not name " + url.host;
-        return unreachable(url, why, "pass --ca-file with the issuing CA, or --insecure");
+        if (facts.chain_valid) {
+            return unreachable(url, "the certificate does not name " + url.host,
+                               "audit a URL with a name the certificate lists (reach it with "
+                               "--resolve NAME:PORT:ADDRESS), or pass --insecure");
+        }
+        // A CA file cannot help a certificate that is out of its dates.
+        long verify = SSL_get_verify_result(ssl->get());
+        bool dates =
+            verify == X509_V_ERR_CERT_HAS_EXPIRED || verify == X509_V_ERR_CERT_NOT_YET_VALID;
+        return unreachable(url, "certificate verification failed: " + facts.chain_error,
+                           dates ? "renew the certificate (or check this machine's clock); "
+                                   "--insecure audits it anyway"
+                                 : "pass --ca-file with the issuing CA, or --insecure");
     }
     auto response = exchange(url, socket.value(), Channel(socket.value(), ssl->get()), options);
     if (response) {

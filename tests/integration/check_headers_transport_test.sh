@@ -76,6 +76,38 @@ expect_code 3 "trickled handshake: unreachable"
 expect_contains "$OUT" "TLS handshake not finished within 2000 ms" "trickled handshake: said so"
 [ "$ELAPSED" -le 6 ] && pass || fail "trickled handshake: took ${ELAPSED}s with --timeout 2"
 
+# --- certificates that no CA file can fix: the hint says what would ---
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+    -keyout "$WORK/old.key" -out "$WORK/old.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost\n' >"$WORK/old.cnf"
+openssl x509 -req -in "$WORK/old.csr" -signkey "$WORK/old.key" -days -1 -extfile "$WORK/old.cnf" \
+    -out "$WORK/old.pem" 2>/dev/null
+OLD_PORT=$(free_port)
+openssl s_server -quiet -accept "$OLD_PORT" -cert "$WORK/old.pem" -key "$WORK/old.key" -www \
+    >/dev/null 2>&1 &
+CLEANUP_PIDS+=($!)
+wait_for_port "$OLD_PORT" 10 || fail "openssl s_server (expired) did not start"
+run "$RC" check-headers --ca-file "$WORK/old.pem" "https://localhost:$OLD_PORT/"
+expect_code 3 "expired certificate: unreachable"
+expect_contains "$OUT" "certificate has expired" "expired: the reason"
+expect_contains "$OUT" "renew the certificate" "expired: the hint says renew, not --ca-file"
+run "$RC" check-headers --ca-file "$WORK/old.pem" --insecure "https://localhost:$OLD_PORT/"
+expect_code 0 "expired with --insecure: audited"
+expect_contains "$OUT" "tls-cert-expired" "expired with --insecure: the finding"
+expect_contains "$OUT" "; EXPIRED;" "expired with --insecure: the table says EXPIRED"
+NAME_PORT=$(free_port)
+openssl s_server -quiet -accept "$NAME_PORT" -cert "$WORK/server.pem" -key "$WORK/server.key" \
+    -www >/dev/null 2>&1 &
+CLEANUP_PIDS+=($!)
+wait_for_port "$NAME_PORT" 10 || fail "openssl s_server (names) did not start"
+run "$RC" check-headers --ca-file "$WORK/ca.pem" "https://127.0.0.1:$NAME_PORT/"
+expect_code 0 "the right name: audited"
+run "$RC" check-headers --ca-file "$WORK/ca.pem" --resolve "elsewhere.test:$NAME_PORT:127.0.0.1" \
+    "https://elsewhere.test:$NAME_PORT/"
+expect_code 3 "wrong name: unreachable"
+expect_contains "$OUT" "does not name elsewhere.test" "wrong name: the reason"
+expect_contains "$OUT" "a name the certificate lists" "wrong name: the hint is not --ca-file"
+
 # --- a redirect loop: no page to judge, like a browser's ERR_TOO_MANY_REDIRECTS ---
 LOOP_PORT=$(free_port)
 printf 'HTTP/1.1 301 Moved\r\nLocation: http://127.0.0.1:%s/again\r\nContent-Length: 0\r\n\r\n' \
