@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 #include <climits>
+#include <ctime>
 
 namespace rcommerce::audit {
 
@@ -657,8 +658,16 @@ void judge_cookies(const HttpExchange &exchange, Judgement &out)
     };
     bool all_same_site = true;
 
+    int64_t now = static_cast<int64_t>(std::time(nullptr));
+    bool any_set = false;
     for (const auto &value : values) {
         Cookie cookie = parse_set_cookie(value);
+        if (cookie.deletes(now)) {
+            // A logout's `sid=; Max-Age=0` stores nothing; its flags protect
+            // nothing (the Observatory's cookie jar drops it the same way).
+            continue;
+        }
+        any_set = true;
         std::string shown = redact_cookie(value);
         std::string who = "cookie " + (cookie.name.empty() ? "(nameless)" : cookie.name);
         bool session = is_session_cookie_name(cookie.name);
@@ -706,6 +715,10 @@ void judge_cookies(const HttpExchange &exchange, Judgement &out)
                 make_finding("cookie-samesite-none-insecure", k_name, shown, who));
             result("cookies-samesite-flag-invalid", -20);
         }
+    }
+    if (!any_set) {
+        add_score(out, "cookies", "cookies-not-found", 0);
+        return;
     }
     if (worst_result.empty()) {
         if (all_same_site) {

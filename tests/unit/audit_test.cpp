@@ -562,6 +562,41 @@ TEST_CASE("cookie rules")
           "cookies-session-without-secure-flag-but-protected-by-hsts");
 }
 
+TEST_CASE("cookies that the response deletes are not judged")
+{
+    // RFC 6265bis section 5.6.2: Max-Age <= 0 expires the cookie at once; an
+    // Expires in the past does too (section 5.6.1). Nothing is stored.
+    for (const char *cookie :
+         {"session=; Max-Age=0; Path=/", "session=x; max-age=-1", "sid=; Max-Age=000",
+          "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+          "session=; expires=Thursday, 01-Jan-70 00:00:01 GMT; Path=/"}) {
+        CAPTURE(cookie);
+        auto j = judge({{"Set-Cookie", cookie}});
+        CHECK_FALSE(has(j, "cookie-session-no-secure"));
+        CHECK_FALSE(has(j, "cookie-session-no-httponly"));
+        CHECK_FALSE(has(j, "cookie-samesite-missing"));
+        CHECK(score_result(j, "cookies") == "cookies-not-found");
+    }
+    // Max-Age wins over Expires, and a malformed Max-Age is ignored.
+    for (const char *cookie : {"session=x; Max-Age=3600; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                               "session=x; Max-Age=soon; Expires=Thu, 01 Jan 2099 00:00:00 GMT",
+                               "session=x; Max-Age=+0", "session=x; Expires=yesterday"}) {
+        CAPTURE(cookie);
+        CHECK(has(judge({{"Set-Cookie", cookie}}), "cookie-session-no-secure"));
+    }
+    // A deletion next to a real cookie leaves the real one judged.
+    auto mixed = judge({{"Set-Cookie", "old_session=; Max-Age=0"},
+                        {"Set-Cookie", "session=1; HttpOnly; SameSite=Lax"}});
+    CHECK(has(mixed, "cookie-session-no-secure"));
+
+    CHECK(parse_cookie_date("Sun, 06 Nov 1994 08:49:37 GMT") == int64_t{784111777});
+    CHECK(parse_cookie_date("Sunday, 06-Nov-94 08:49:37 GMT") == int64_t{784111777});
+    CHECK(parse_cookie_date("Sun Nov  6 08:49:37 1994") == int64_t{784111777});
+    CHECK_FALSE(parse_cookie_date("tomorrow").has_value());
+    CHECK_FALSE(parse_cookie_date("06 Nov 1994").has_value()); // no time
+    CHECK_FALSE(parse_cookie_date("Sun, 32 Nov 1994 08:49:37 GMT").has_value());
+}
+
 // ---- CORS and banners ----
 
 TEST_CASE("CORS: wildcard and reflected origins with credentials")
