@@ -221,13 +221,33 @@ bool hsts_protects(const HeaderList &headers)
     return hsts.valid && hsts.max_age >= k_six_months;
 }
 
+// RFC 9110 section 10.2.4: product *( RWS ( product / comment ) ), product =
+// token [ "/" version ]. A version is a product's "/digit", a "digit.digit"
+// anywhere, or a word of digits ("Drupal 10"). Inside a (comment) only
+// "digit.digit" counts: "ECS (dcb/7F84)" names a cache node, not a version.
 bool has_version(std::string_view value)
 {
-    for (size_t i = 0; i + 1 < value.size(); ++i) {
-        bool digit_next = value[i + 1] >= '0' && value[i + 1] <= '9';
-        if (digit_next && (value[i] == '/' || (value[i] == '.' && i > 0 && value[i - 1] >= '0' &&
-                                               value[i - 1] <= '9'))) {
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    int depth = 0;
+    for (size_t i = 0; i < value.size(); ++i) {
+        char c = value[i];
+        depth += c == '(' ? 1 : c == ')' && depth > 0 ? -1 : 0;
+        bool digit_next = i + 1 < value.size() && digit(value[i + 1]);
+        if (c == '.' && digit_next && i > 0 && digit(value[i - 1])) {
             return true;
+        }
+        if (depth == 0 && c == '/' && digit_next) {
+            return true;
+        }
+        bool word_start = i == 0 || value[i - 1] == ' ' || value[i - 1] == '\t';
+        if (depth == 0 && word_start && digit(c)) {
+            size_t end = i;
+            while (end < value.size() && digit(value[end])) {
+                ++end;
+            }
+            if (end == value.size() || value[end] == ' ' || value[end] == '\t') {
+                return true;
+            }
         }
     }
     return false;

@@ -630,6 +630,13 @@ TEST_CASE("banners with versions")
     CHECK(has(judge({{"Server", "Apache/2"}}), "banner-version"));
     CHECK_FALSE(has(judge({{"Server", "nginx"}}), "banner-version"));
     CHECK_FALSE(has(judge({{"Server", "cloudflare"}}), "banner-version"));
+    // A comment names a node, not a version, unless it holds a dotted one.
+    CHECK_FALSE(has(judge({{"Server", "ECS (dcb/7F84)"}}), "banner-version"));
+    CHECK_FALSE(has(judge({{"Server", "ECAcc (nyd/D184)"}}), "banner-version"));
+    CHECK(has(judge({{"Server", "Jetty(9.4.z-SNAPSHOT)"}}), "banner-version"));
+    CHECK(has(judge({{"Server", "Apache/2.4.57 (Debian)"}}), "banner-version"));
+    CHECK(has(judge({{"X-Generator", "Drupal 10 (https://www.drupal.org)"}}), "banner-version"));
+    CHECK_FALSE(has(judge({{"X-Powered-By", "Express"}}), "banner-version"));
 }
 
 // ---- scoring ----
