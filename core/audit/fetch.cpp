@@ -201,7 +201,12 @@ Result<SslPtr> handshake(const Url &url, SSL_CTX *ctx, const Socket &socket,
         }
         int error = SSL_get_error(ssl.get(), rc);
         if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
-            return unreachable(url, "TLS handshake failed: " + openssl_error());
+            // What a plain-HTTP listener's "HTTP/1.1 400" looks like to TLS.
+            bool plain = ERR_GET_REASON(ERR_peek_error()) == SSL_R_WRONG_VERSION_NUMBER;
+            return unreachable(url, "TLS handshake failed: " + openssl_error(),
+                               plain ? "the port may speak plain HTTP: try http://" +
+                                           url.authority() + url.target
+                                     : "");
         }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());

@@ -108,6 +108,15 @@ expect_code 3 "wrong name: unreachable"
 expect_contains "$OUT" "does not name elsewhere.test" "wrong name: the reason"
 expect_contains "$OUT" "a name the certificate lists" "wrong name: the hint is not --ca-file"
 
+# --- https:// to a port that speaks plain HTTP ---
+PLAIN_PORT=$(free_port)
+python3 -m http.server "$PLAIN_PORT" --bind 127.0.0.1 >/dev/null 2>&1 &
+CLEANUP_PIDS+=($!)
+wait_for_port "$PLAIN_PORT" 10 || fail "python http.server did not start"
+run "$RC" check-headers "https://127.0.0.1:$PLAIN_PORT/a?b"
+expect_code 3 "https:// to plain HTTP: unreachable"
+expect_contains "$OUT" "try http://127.0.0.1:$PLAIN_PORT/a?b" "https:// to plain HTTP: the hint"
+
 # --- a redirect loop: no page to judge, like a browser's ERR_TOO_MANY_REDIRECTS ---
 LOOP_PORT=$(free_port)
 printf 'HTTP/1.1 301 Moved\r\nLocation: http://127.0.0.1:%s/again\r\nContent-Length: 0\r\n\r\n' \
