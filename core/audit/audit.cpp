@@ -115,11 +115,17 @@ UrlReport audit_url(const std::string &text, const AuditOptions &options)
         }
         if (hop) {
             auto next = resolve_location(current, location.front());
-            if (next) {
-                current = next.value();
-                report.redirects.push_back(current.str());
-                continue;
+            if (!next) {
+                // A browser stops here too; the redirect itself is no page.
+                report.error = make_error(ErrorKind::unavailable, "unreachable", "fetching " + text,
+                                          "redirect to an unusable Location \"" + location.front() +
+                                              "\": " + next.error().why,
+                                          "send an absolute http(s) URL in Location");
+                return report;
             }
+            current = next.value();
+            report.redirects.push_back(current.str());
+            continue;
         }
         report.final_url = current.str();
         if (response->tls) {

@@ -108,22 +108,50 @@ Result<Url> parse_url(std::string_view text)
     return url;
 }
 
+namespace {
+
+// What a browser does to a Location's path and query before requesting it:
+// spaces, controls, quotes and non-ASCII bytes are percent-encoded, so the
+// request line stays one line of visible ASCII.
+std::string encode_target(std::string_view target)
+{
+    static constexpr std::string_view k_hex = "0123456789ABCDEF";
+    std::string out;
+    for (char c : target) {
+        auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f || c == '"' || c == '<' || c == '>' || c == '`') {
+            out += '%';
+            out += k_hex[u >> 4];
+            out += k_hex[u & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 Result<Url> resolve_location(const Url &base, std::string_view location)
 {
     location = util::trim(location);
-    if (location.find("://") != std::string_view::npos) {
-        return parse_url(location);
-    }
-    if (location.substr(0, 2) == "//") {
-        return parse_url(base.scheme + ":" + std::string(location));
+    size_t scheme_end = location.find("://");
+    bool absolute = scheme_end != std::string_view::npos;
+    if (absolute || location.substr(0, 2) == "//") {
+        size_t authority = absolute ? scheme_end + 3 : 2;
+        size_t path = location.find_first_of("/?#", authority);
+        std::string text =
+            (absolute ? "" : base.scheme + ":") + std::string(location.substr(0, path)) +
+            (path == std::string_view::npos ? "" : encode_target(location.substr(path)));
+        return parse_url(text);
     }
     Url url = base;
     if (!location.empty() && location.front() == '/') {
-        url.target = std::string(location);
+        url.target = encode_target(location);
     } else {
         // A relative path replaces the last segment of the base path (RFC 3986 5.2.3).
         std::string path = base.target.substr(0, base.target.find('?'));
-        url.target = path.substr(0, path.rfind('/') + 1) + std::string(location);
+        url.target = path.substr(0, path.rfind('/') + 1) + encode_target(location);
     }
     url.target = url.target.substr(0, url.target.find('#'));
     return url;

@@ -129,8 +129,26 @@ expect_code 3 "redirect loop: unreachable"
 expect_contains "$ERR" "more than 10 redirects" "redirect loop: said so"
 expect_not_contains "$OUT" '"findings"' "redirect loop: a 301's headers are not judged as a page"
 
-# --- an IDN host goes on the wire as its A-label ---
+# --- Locations a browser would fix up or refuse ---
 printf 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' >"$WORK/ok.txt"
+start_peer respond "$WORK/ok.txt" "$WORK/spaced.log"
+TARGET_PORT=$PEER_PORT
+printf 'HTTP/1.1 301 Moved\r\nLocation: http://127.0.0.1:%s/a b\r\nContent-Length: 0\r\n\r\n' \
+    "$TARGET_PORT" >"$WORK/spaced.txt"
+start_peer respond "$WORK/spaced.txt"
+run "$RC" check-headers "http://127.0.0.1:$PEER_PORT/"
+expect_code 0 "a Location with a space: followed"
+expect_contains "$(head -1 "$WORK/spaced.log")" "GET /a%20b HTTP/1.1" \
+    "a Location with a space: percent-encoded in the request line"
+printf 'HTTP/1.1 301 Moved\r\nLocation: https://exa mple.test/\r\nContent-Length: 0\r\n\r\n' \
+    >"$WORK/badloc.txt"
+start_peer respond "$WORK/badloc.txt"
+run "$RC" check-headers "http://127.0.0.1:$PEER_PORT/"
+expect_code 3 "an unusable Location: unreachable, not judged as a page"
+expect_contains "$OUT" "unusable Location" "an unusable Location: said so"
+expect_not_contains "$OUT" "redirect-missing" "an unusable Location: not 'does not redirect'"
+
+# --- an IDN host goes on the wire as its A-label ---
 start_peer respond "$WORK/ok.txt" "$WORK/requests.log"
 run "$RC" check-headers --resolve "BÜCHER.example:$PEER_PORT:127.0.0.1" \
     "http://bücher.example:$PEER_PORT/"

@@ -783,6 +783,17 @@ TEST_CASE("URLs and redirect locations")
     CHECK(resolve_location(base, "//c.example/p").value().str() == "http://c.example/p");
     CHECK(resolve_location(base, "/root").value().str() == "http://a.example/root");
     CHECK(resolve_location(base, "sib").value().str() == "http://a.example/x/sib");
+    // Spaces and non-ASCII bytes in a Location are percent-encoded, as browsers do,
+    // so the next request line is still one token.
+    CHECK(resolve_location(base, "/a b").value().target == "/a%20b");
+    CHECK(resolve_location(base, "c\xc3\xa9").value().target == "/x/c%C3%A9");
+    CHECK(resolve_location(base, "https://b.example/p q?r s").value().str() ==
+          "https://b.example/p%20q?r%20s");
+    CHECK(resolve_location(base, "//b\xc3\xbc"
+                                 "cher.example/ü")
+              .value()
+              .str() == "http://xn--bcher-kva.example/%C3%BC");
+    CHECK_FALSE(resolve_location(base, "https://a b.example/").ok());
 }
 
 // ---- --expect policy ----
