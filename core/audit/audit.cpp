@@ -102,15 +102,30 @@ UrlReport audit_url(const std::string &text, const AuditOptions &options)
             return report;
         }
         auto location = header_values(response->headers, "Location");
-        bool hop = follow && is_redirect(response->status) && !location.empty() &&
-                   static_cast<int>(report.redirects.size()) <= options.max_redirects;
+        bool hop = follow && is_redirect(response->status) && !location.empty();
+        if (hop && static_cast<int>(report.redirects.size()) > options.max_redirects) {
+            // Browsers give up too (ERR_TOO_MANY_REDIRECTS): there is no page
+            // to judge, and a redirect's own headers are not one.
+            report.error =
+                make_error(ErrorKind::unavailable, "unreachable", "fetching " + text,
+                           "more than " + std::to_string(options.max_redirects) +
+                               " redirects, the last to " + location.front(),
+                           "look for a redirect loop, e.g. between http:// and https:// or www");
+            return report;
+        }
         if (hop) {
             auto next = resolve_location(current, location.front());
-            if (next) {
-                current = next.value();
-                report.redirects.push_back(current.str());
-                continue;
+            if (!next) {
+                // A browser stops here too; the redirect itself is no page.
+                report.error = make_error(ErrorKind::unavailable, "unreachable", "fetching " + text,
+                                          "redirect to an unusable Location \"" + location.front() +
+                                              "\": " + next.error().why,
+                                          "send an absolute http(s) URL in Location");
+                return report;
             }
+            current = next.value();
+            report.redirects.push_back(current.str());
+            continue;
         }
         report.final_url = current.str();
         if (response->tls) {

@@ -179,7 +179,10 @@ Result<SslCtxPtr> make_context(const Url &url, const FetchOptions &options, int 
     return ctx;
 }
 
-Result<SslPtr> handshake(const Url &url, SSL_CTX *ctx, const Socket &socket)
+// Non-blocking, so that the whole handshake, not each read in it, is bounded
+// by the timeout: a peer that sends its handshake a byte at a time is cut off.
+Result<SslPtr> handshake(const Url &url, SSL_CTX *ctx, const Socket &socket,
+                         std::chrono::milliseconds timeout)
 {
     SslPtr ssl(SSL_new(ctx));
     SSL_set_fd(ssl.get(), socket.fd());
@@ -188,9 +191,34 @@ Result<SslPtr> handshake(const Url &url, SSL_CTX *ctx, const Socket &socket)
     }
     SSL_set_tlsext_status_type(ssl.get(), TLSEXT_STATUSTYPE_ocsp);
     ERR_clear_error();
-    if (SSL_connect(ssl.get()) != 1) {
-        return unreachable(url, "TLS handshake failed: " + openssl_error());
+    int flags = fcntl(socket.fd(), F_GETFL, 0);
+    fcntl(socket.fd(), F_SETFL, flags | O_NONBLOCK);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        int rc = SSL_connect(ssl.get());
+        if (rc == 1) {
+            break;
+        }
+        int error = SSL_get_error(ssl.get(), rc);
+        if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+            // What a plain-HTTP listener's "HTTP/1.1 400" looks like to TLS.
+            bool plain = ERR_GET_REASON(ERR_peek_error()) == SSL_R_WRONG_VERSION_NUMBER;
+            return unreachable(url, "TLS handshake failed: " + openssl_error(),
+                               plain ? "the port may speak plain HTTP: try http://" +
+                                           url.authority() + url.target
+                                     : "");
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        pollfd pfd{socket.fd(), static_cast<short>(error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT),
+                   0};
+        if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
+            return unreachable(
+                url, "TLS handshake not finished within " + std::to_string(timeout.count()) + " ms",
+                "raise --timeout if the server is just slow");
+        }
     }
+    fcntl(socket.fd(), F_SETFL, flags);
     return ssl;
 }
 
@@ -311,41 +339,103 @@ std::string build_request(const Url &url, const FetchOptions &options)
     return request + "\r\n";
 }
 
-Result<HttpResponse> exchange(const Url &url, Channel channel, const FetchOptions &options)
+Result<HttpResponse> exchange(const Url &url, const Socket &socket, Channel channel,
+                              const FetchOptions &options)
 {
     if (!channel.write_all(build_request(url, options))) {
         return unreachable(url, "sending the request failed");
     }
+    // One deadline for the whole head, not one per read: a server that sends
+    // a byte now and then would otherwise hold a CI job for hours.
+    auto deadline = std::chrono::steady_clock::now() + options.timeout;
+    auto too_slow = [&] {
+        return unreachable(url,
+                           "no complete response head within " +
+                               std::to_string(options.timeout.count()) + " ms",
+                           "raise --timeout if the server is just slow");
+    };
     constexpr size_t k_head_limit = 256 * 1024;
     std::string head;
+    size_t consumed = 0; // bytes of interim (1xx) responses already skipped
     char buffer[16384];
-    while (head.find("\r\n\r\n") == std::string::npos) {
+    while (true) {
+        while (auto end = response_head_end(std::string_view(head).substr(consumed))) {
+            auto response = parse_response_head(url, std::string_view(head).substr(consumed, *end));
+            // RFC 9110 section 15.2: 1xx responses (103 Early Hints, 100
+            // Continue) precede the final one; their headers are not the page's.
+            if (!response || response->status >= 200 || response->status == 101) {
+                return response;
+            }
+            consumed += *end;
+        }
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            return too_slow();
+        }
+        timeval tv{static_cast<time_t>(left.count() / 1000),
+                   static_cast<suseconds_t>((left.count() % 1000) * 1000)};
+        setsockopt(socket.fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        errno = 0;
         long n = channel.read_some(buffer, sizeof buffer);
         if (n <= 0) {
             if (head.empty()) {
                 return unreachable(url, "the server closed the connection or timed out "
                                         "before answering");
             }
-            break;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return too_slow();
+            }
+            return unreachable(url, "the server closed the connection in the middle of the "
+                                    "response headers");
         }
         head.append(buffer, static_cast<size_t>(n));
         if (head.size() > k_head_limit) {
             return unreachable(url, "the response headers exceed 256 KiB");
         }
     }
-    return parse_response_head(url, head.substr(0, head.find("\r\n\r\n") + 2));
 }
 
 } // namespace
+
+std::optional<size_t> response_head_end(std::string_view buffer)
+{
+    // RFC 9112 section 2.2: a recipient may take a bare LF as a line end, and
+    // browsers do, so the empty line is LF [CR] LF.
+    for (size_t lf = buffer.find('\n'); lf != std::string_view::npos;
+         lf = buffer.find('\n', lf + 1)) {
+        size_t next = lf + 1;
+        if (next < buffer.size() && buffer[next] == '\r') {
+            ++next;
+        }
+        if (next < buffer.size() && buffer[next] == '\n') {
+            return next + 1;
+        }
+    }
+    return std::nullopt;
+}
 
 // RFC 9112 section 4 and 5: a status line, then field lines up to an empty
 // line. Obsolete line folding (section 5.2) is joined with a space.
 Result<HttpResponse> parse_response_head(const Url &url, std::string_view head)
 {
     HttpResponse response;
-    size_t line_end = head.find("\r\n");
-    std::string_view status_line = head.substr(0, line_end);
-    if (status_line.substr(0, 5) != "HTTP/" || status_line.size() < 12) {
+    size_t pos = 0;
+    auto next_line = [&] {
+        size_t end = head.find('\n', pos);
+        if (end == std::string_view::npos) {
+            end = head.size();
+        }
+        std::string_view line = head.substr(pos, end - pos);
+        pos = end + 1;
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        return line;
+    };
+    std::string_view status_line = next_line();
+    if (status_line.substr(0, 5) != "HTTP/" || status_line.size() < 12 || status_line[8] != ' ' ||
+        (status_line.size() > 12 && status_line[12] != ' ')) {
         return unreachable(url, "the server did not answer with HTTP/1.x");
     }
     auto status = util::parse_int64(status_line.substr(9, 3));
@@ -353,14 +443,8 @@ Result<HttpResponse> parse_response_head(const Url &url, std::string_view head)
         return unreachable(url, "malformed status line (no 3-digit status code)");
     }
     response.status = static_cast<int>(*status);
-    size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
     while (pos < head.size()) {
-        size_t end = head.find("\r\n", pos);
-        if (end == std::string_view::npos) {
-            end = head.size();
-        }
-        std::string_view line = head.substr(pos, end - pos);
-        pos = end + 2;
+        std::string_view line = next_line();
         if (line.empty()) {
             break;
         }
@@ -389,7 +473,12 @@ Result<ResolveOverride> parse_resolve(std::string_view text)
         return bad;
     }
     ResolveOverride out;
-    out.host = util::to_lower(text.substr(0, first));
+    auto host = normalize_host(text.substr(0, first));
+    if (!host) {
+        bad.why = host.error().why;
+        return bad;
+    }
+    out.host = host.value();
     auto port = util::parse_int64(text.substr(first + 1, second - first - 1));
     out.address = std::string(text.substr(second + 1));
     if (out.address.size() > 2 && out.address.front() == '[' && out.address.back() == ']') {
@@ -451,21 +540,30 @@ Result<HttpResponse> fetch_once(const Url &url, const FetchOptions &options)
         return socket.error();
     }
     if (!url.https()) {
-        return exchange(url, Channel(socket.value(), nullptr), options);
+        return exchange(url, socket.value(), Channel(socket.value(), nullptr), options);
     }
 
-    auto ssl = handshake(url, ctx.get(), socket.value());
+    auto ssl = handshake(url, ctx.get(), socket.value(), options.timeout);
     if (!ssl) {
         return ssl.error();
     }
     TlsFacts facts = read_tls_facts(url, ssl->get(), options);
     if (!options.insecure && (!facts.chain_valid || !facts.hostname_matches)) {
-        std::string why = !facts.chain_valid
-                              ? "certificate verification failed: " + facts.chain_error
-                              : "the certificate does not name " + url.host;
-        return unreachable(url, why, "pass --ca-file with the issuing CA, or --insecure");
+        if (facts.chain_valid) {
+            return unreachable(url, "the certificate does not name " + url.host,
+                               "audit a URL with a name the certificate lists (reach it with "
+                               "--resolve NAME:PORT:ADDRESS), or pass --insecure");
+        }
+        // A CA file cannot help a certificate that is out of its dates.
+        long verify = SSL_get_verify_result(ssl->get());
+        bool dates =
+            verify == X509_V_ERR_CERT_HAS_EXPIRED || verify == X509_V_ERR_CERT_NOT_YET_VALID;
+        return unreachable(url, "certificate verification failed: " + facts.chain_error,
+                           dates ? "renew the certificate (or check this machine's clock); "
+                                   "--insecure audits it anyway"
+                                 : "pass --ca-file with the issuing CA, or --insecure");
     }
-    auto response = exchange(url, Channel(socket.value(), ssl->get()), options);
+    auto response = exchange(url, socket.value(), Channel(socket.value(), ssl->get()), options);
     if (response) {
         response->tls = std::move(facts);
     }
@@ -483,7 +581,7 @@ bool accepts_tls_version(const Url &url, int version, const FetchOptions &option
     if (!socket) {
         return false;
     }
-    auto ssl = handshake(url, ctx->get(), socket.value());
+    auto ssl = handshake(url, ctx->get(), socket.value(), options.timeout);
     if (!ssl) {
         return false;
     }

@@ -50,9 +50,14 @@ struct HttpResponse {
     std::optional<TlsFacts> tls; // set for https
 };
 
+// The length of the first response head in `buffer`, up to and including its
+// empty line (CRLF or bare LF line ends), or nullopt when it is incomplete.
+[[nodiscard]] std::optional<size_t> response_head_end(std::string_view buffer);
+
 // The status line and header fields of an HTTP/1.x response head (RFC 9112
-// sections 4 and 5, obsolete line folding joined with a space). `head` ends
-// before the empty line. Fails (unavailable, "unreachable") when it is not HTTP.
+// sections 4 and 5, obsolete line folding joined with a space, bare LF taken as
+// a line end). Parsing stops at the first empty line. Fails (unavailable, "unreachable") when it is
+// not HTTP.
 [[nodiscard]] Result<HttpResponse> parse_response_head(const Url &url, std::string_view head);
 
 // GET `url` once (no redirects followed). Errors: kind unavailable, code

@@ -41,7 +41,7 @@ constexpr std::array k_rules = {
          "also send the policy as Content-Security-Policy once reports are clean"},
     Rule{"csp-malformed", high,
          "a policy contains text that is not a directive (for example the "
-         "header name or quotes); that part is ignored",
+         "header name or quotes) or a non-ASCII byte; that part is ignored",
          "send only directives: name source source; name source"},
     Rule{"csp-unknown-directive", low, "a directive name is not one browsers know",
          "remove the directive or fix its spelling"},
@@ -79,6 +79,10 @@ constexpr std::array k_rules = {
          "send X-Frame-Options: DENY or SAMEORIGIN"},
     Rule{"xfo-allow-from", medium, "X-Frame-Options ALLOW-FROM is ignored by current browsers",
          "use Content-Security-Policy: frame-ancestors <origin>"},
+    Rule{"csp-frame-ancestors-wildcard", medium,
+         "frame-ancestors lets any site frame the page (a wildcard or scheme-only source), and "
+         "browsers then ignore X-Frame-Options",
+         "use frame-ancestors 'none' (or 'self' and exact origins)"},
     // Other response headers
     Rule{"xcto-missing", low, "no X-Content-Type-Options: nosniff",
          "send X-Content-Type-Options: nosniff"},

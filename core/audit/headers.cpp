@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <ctime>
 #include <set>
 
 namespace rcommerce::audit {
@@ -313,6 +314,14 @@ CspPolicy parse_one_policy(std::string_view serialized)
         size_t name_end = 0;
         while (name_end < token.size() && !is_ascii_whitespace(token[name_end])) {
             ++name_end;
+        }
+        // Step 2.2: a token that is not all ASCII is skipped whole, so a
+        // directive with one non-ASCII source does not exist at all.
+        if (std::any_of(token.begin(), token.end(),
+                        [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+            policy.malformed.push_back(util::to_lower(token.substr(0, name_end)) +
+                                       " (a non-ASCII byte drops the whole directive)");
+            continue;
         }
         std::string name = util::to_lower(token.substr(0, name_end));
         if (!seen.insert(name).second) {
@@ -758,13 +767,140 @@ Cookie parse_set_cookie(std::string_view value)
             } else {
                 cookie.same_site.reset();
             }
-        } else if (name == "domain") {
+        } else if (name == "domain" && !attr_value.empty()) {
+            // Section 5.6.3: an empty Domain is ignored, not a domain.
             cookie.domain = std::string(attr_value);
         } else if (name == "path") {
             cookie.path = std::string(attr_value);
+        } else if (name == "max-age") {
+            // Section 5.6.2: an optional '-' then digits, else ignored.
+            std::string_view digits = attr_value;
+            bool negative = !digits.empty() && digits.front() == '-';
+            digits.remove_prefix(negative ? 1 : 0);
+            if (!digits.empty() && std::all_of(digits.begin(), digits.end(), is_digit)) {
+                int64_t seconds = 0;
+                for (char c : digits) {
+                    seconds = std::min(int64_t{1} << 40, seconds * 10 + (c - '0'));
+                }
+                cookie.max_age = negative ? -seconds : seconds;
+            }
+        } else if (name == "expires") {
+            if (auto when = parse_cookie_date(attr_value)) {
+                cookie.expires = when;
+            }
         }
     }
     return cookie;
+}
+
+bool Cookie::deletes(int64_t now) const
+{
+    if (max_age) {
+        return *max_age <= 0;
+    }
+    return expires && *expires < now;
+}
+
+std::optional<int64_t> parse_cookie_date(std::string_view text)
+{
+    auto is_delimiter = [](char c) {
+        auto u = static_cast<unsigned char>(c);
+        return u == 0x09 || (u >= 0x20 && u <= 0x2f) || (u >= 0x3b && u <= 0x40) ||
+               (u >= 0x5b && u <= 0x60) || (u >= 0x7b && u <= 0x7e);
+    };
+    // A token's leading digits: 1..max of them, then nothing or a non-digit.
+    auto leading_number = [](std::string_view token, size_t min, size_t max) -> std::optional<int> {
+        size_t n = 0;
+        while (n < token.size() && is_digit(token[n])) {
+            ++n;
+        }
+        if (n < min || n > max) {
+            return std::nullopt;
+        }
+        return std::stoi(std::string(token.substr(0, n)));
+    };
+    static constexpr std::array<std::string_view, 12> k_months = {
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+    std::optional<int> hour, minute, second, day, month, year;
+    size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && is_delimiter(text[i])) {
+            ++i;
+        }
+        size_t start = i;
+        while (i < text.size() && !is_delimiter(text[i])) {
+            ++i;
+        }
+        std::string_view token = text.substr(start, i - start);
+        if (token.empty()) {
+            continue;
+        }
+        if (!hour) { // time = hms-time ( non-digit *OCTET ), hh:mm:ss with 1-2 digits each
+            int parts[3];
+            size_t pos = 0;
+            bool ok = true;
+            for (int k = 0; k < 3 && ok; ++k) {
+                size_t n = 0;
+                while (pos + n < token.size() && is_digit(token[pos + n])) {
+                    ++n;
+                }
+                ok = n >= 1 && n <= 2;
+                if (ok) {
+                    parts[k] = std::stoi(std::string(token.substr(pos, n)));
+                    pos += n;
+                    if (k < 2) {
+                        ok = pos < token.size() && token[pos] == ':';
+                        ++pos;
+                    }
+                }
+            }
+            if (ok && (pos == token.size() || !is_digit(token[pos]))) {
+                hour = parts[0];
+                minute = parts[1];
+                second = parts[2];
+                continue;
+            }
+        }
+        if (!day) {
+            if (auto n = leading_number(token, 1, 2)) {
+                day = n;
+                continue;
+            }
+        }
+        if (!month && token.size() >= 3) {
+            std::string prefix = util::to_lower(token.substr(0, 3));
+            auto found = std::find(k_months.begin(), k_months.end(), prefix);
+            if (found != k_months.end()) {
+                month = static_cast<int>(found - k_months.begin()) + 1;
+                continue;
+            }
+        }
+        if (!year) {
+            if (auto n = leading_number(token, 2, 4)) {
+                year = n;
+                continue;
+            }
+        }
+    }
+    if (!hour || !day || !month || !year) {
+        return std::nullopt;
+    }
+    if (*year >= 70 && *year <= 99) {
+        *year += 1900;
+    } else if (*year >= 0 && *year <= 69) {
+        *year += 2000;
+    }
+    if (*day < 1 || *day > 31 || *year < 1601 || *hour > 23 || *minute > 59 || *second > 59) {
+        return std::nullopt;
+    }
+    std::tm tm{};
+    tm.tm_year = *year - 1900;
+    tm.tm_mon = *month - 1;
+    tm.tm_mday = *day;
+    tm.tm_hour = *hour;
+    tm.tm_min = *minute;
+    tm.tm_sec = *second;
+    return static_cast<int64_t>(timegm(&tm)); // the date is UTC whatever zone it names
 }
 
 CacheControl parse_cache_control(const std::vector<std::string> &values)

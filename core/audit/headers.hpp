@@ -112,8 +112,20 @@ struct Cookie {
     std::string same_site_raw;
     std::optional<std::string> domain;
     std::optional<std::string> path;
+    // Max-Age (section 5.6.2) wins over Expires (5.6.1); both nullopt when absent
+    // or ignored as malformed.
+    std::optional<int64_t> max_age;
+    std::optional<int64_t> expires; // seconds since the epoch, UTC
+
+    // The response deletes the cookie instead of setting it (Max-Age <= 0, or
+    // Expires before `now`): nothing is stored, so its attributes do not matter.
+    [[nodiscard]] bool deletes(int64_t now) const;
 };
 [[nodiscard]] Cookie parse_set_cookie(std::string_view value);
+
+// RFC 6265bis section 5.1.1, the lenient cookie-date algorithm: seconds since
+// the epoch, or nullopt when the text is no date.
+[[nodiscard]] std::optional<int64_t> parse_cookie_date(std::string_view text);
 
 // Cache-Control, RFC 9111 section 5.2: directive names case-insensitive.
 struct CacheControl {

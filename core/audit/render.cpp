@@ -379,9 +379,11 @@ std::string render_table(const AuditReport &report, const RenderOptions &options
             out += "  tls: " + t.version + " " + t.cipher + (t.group.empty() ? "" : " " + t.group) +
                    "; TLS 1.2 " + (t.accepts_tls12 ? "yes" : "no") + ", 1.1 " +
                    (t.accepts_tls11 ? "yes" : "no") + ", 1.0 " + (t.accepts_tls10 ? "yes" : "no") +
-                   "; key " + t.key_type + " " + std::to_string(t.key_bits) + "; expires in " +
-                   std::to_string(t.days_to_expiry) + " days; chain " +
-                   (t.chain_valid ? "valid" : "INVALID") + "; OCSP staple " +
+                   "; key " + t.key_type + " " + std::to_string(t.key_bits) + "; " +
+                   (t.days_to_expiry < 0
+                        ? "EXPIRED"
+                        : "expires in " + std::to_string(t.days_to_expiry) + " days") +
+                   "; chain " + (t.chain_valid ? "valid" : "INVALID") + "; OCSP staple " +
                    (t.ocsp_stapled ? "yes" : "no") + "\n";
         }
         if (url.findings.empty()) {

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <climits>
+#include <ctime>
 
 namespace rcommerce::audit {
 
@@ -36,6 +38,12 @@ std::vector<std::string_view> csp_fallback(std::string_view directive)
     if (directive == "script-src" || directive == "style-src") {
         return {directive, "default-src"};
     }
+    if (directive == "script-src-elem" || directive == "script-src-attr") {
+        return {directive, "script-src", "default-src"};
+    }
+    if (directive == "style-src-elem" || directive == "style-src-attr") {
+        return {directive, "style-src", "default-src"};
+    }
     if (directive == "frame-src") {
         return {"frame-src", "child-src", "default-src"};
     }
@@ -63,34 +71,73 @@ bool has_source(const std::vector<std::string> &sources, std::string_view source
                        [&](const std::string &s) { return util::iequals(s, source); });
 }
 
-bool has_nonce_or_hash(const std::vector<std::string> &sources)
+// Section 2.3.1: nonce-source and hash-source, whose value is base64-value =
+// 1*( ALPHA / DIGIT / "+" / "/" / "-" / "_" ) *2"=". Only a source of that
+// shape neutralises 'unsafe-inline': `'nonce-'` (an empty template variable)
+// or `'sha1-...'` is no nonce or hash, and browsers keep 'unsafe-inline'.
+bool is_nonce_or_hash(const std::string &source)
 {
-    return std::any_of(sources.begin(), sources.end(), [](const std::string &s) {
-        std::string lower = util::to_lower(s);
-        return lower.rfind("'nonce-", 0) == 0 || lower.rfind("'sha256-", 0) == 0 ||
-               lower.rfind("'sha384-", 0) == 0 || lower.rfind("'sha512-", 0) == 0;
+    std::string lower = util::to_lower(source);
+    std::string_view value;
+    for (std::string_view prefix : {"'nonce-", "'sha256-", "'sha384-", "'sha512-"}) {
+        if (lower.rfind(prefix, 0) == 0) {
+            value = std::string_view(lower).substr(prefix.size());
+        }
+    }
+    if (value.size() < 2 || value.back() != '\'') {
+        return false;
+    }
+    value.remove_suffix(1);
+    size_t padding = 0;
+    while (!value.empty() && value.back() == '=' && padding < 2) {
+        value.remove_suffix(1);
+        ++padding;
+    }
+    return !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '-' ||
+               c == '_';
     });
 }
 
-// Section 8.2/8.3: a nonce or hash makes 'unsafe-inline' ignored, and
-// 'strict-dynamic' also ignores host and scheme sources for scripts.
-bool allows_inline(const CspDirective *directive)
+// Section 8.2/8.3: a nonce or hash makes 'unsafe-inline' ignored, and for
+// scripts 'strict-dynamic' does too (and also ignores host and scheme sources).
+bool allows_inline(const CspDirective *directive, bool script)
 {
     if (directive == nullptr) {
         return true;
     }
     const auto &sources = directive->sources;
-    if (has_source(sources, "'strict-dynamic'") || has_nonce_or_hash(sources)) {
+    if ((script && has_source(sources, "'strict-dynamic'")) ||
+        std::any_of(sources.begin(), sources.end(), is_nonce_or_hash)) {
         return false;
     }
     return has_source(sources, "'unsafe-inline'");
 }
 
+// A source that matches every host: `*`, a scheme-source (`https:`, `data:`),
+// or a host-source whose host-part is `*` (`https://*`, `*:443`).
 bool is_wildcard_source(const std::string &source)
 {
     std::string lower = util::to_lower(source);
-    return lower == "*" || lower == "http:" || lower == "https:" || lower == "data:" ||
-           lower == "blob:" || lower == "filesystem:" || lower == "ws:" || lower == "wss:";
+    if (lower == "*") {
+        return true;
+    }
+    size_t colon = lower.find(':');
+    bool scheme =
+        colon != std::string::npos && colon > 0 &&
+        std::isalpha(static_cast<unsigned char>(lower[0])) &&
+        std::all_of(lower.begin(), lower.begin() + static_cast<long>(colon), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+        });
+    if (scheme && colon + 1 == lower.size()) {
+        return true; // scheme-source
+    }
+    std::string_view host = lower;
+    if (scheme && lower.compare(colon, 3, "://") == 0) {
+        host.remove_prefix(colon + 3);
+    }
+    host = host.substr(0, host.find_first_of(":/"));
+    return host == "*";
 }
 
 bool allows_any_host(const CspDirective *directive, bool script)
@@ -174,13 +221,33 @@ bool hsts_protects(const HeaderList &headers)
     return hsts.valid && hsts.max_age >= k_six_months;
 }
 
+// RFC 9110 section 10.2.4: product *( RWS ( product / comment ) ), product =
+// token [ "/" version ]. A version is a product's "/digit", a "digit.digit"
+// anywhere, or a word of digits ("Drupal 10"). Inside a (comment) only
+// "digit.digit" counts: "ECS (dcb/7F84)" names a cache node, not a version.
 bool has_version(std::string_view value)
 {
-    for (size_t i = 0; i + 1 < value.size(); ++i) {
-        bool digit_next = value[i + 1] >= '0' && value[i + 1] <= '9';
-        if (digit_next && (value[i] == '/' || (value[i] == '.' && i > 0 && value[i - 1] >= '0' &&
-                                               value[i - 1] <= '9'))) {
+    auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    int depth = 0;
+    for (size_t i = 0; i < value.size(); ++i) {
+        char c = value[i];
+        depth += c == '(' ? 1 : c == ')' && depth > 0 ? -1 : 0;
+        bool digit_next = i + 1 < value.size() && digit(value[i + 1]);
+        if (c == '.' && digit_next && i > 0 && digit(value[i - 1])) {
             return true;
+        }
+        if (depth == 0 && c == '/' && digit_next) {
+            return true;
+        }
+        bool word_start = i == 0 || value[i - 1] == ' ' || value[i - 1] == '\t';
+        if (depth == 0 && word_start && digit(c)) {
+            size_t end = i;
+            while (end < value.size() && digit(value[end])) {
+                ++end;
+            }
+            if (end == value.size() || value[end] == ' ' || value[end] == '\t') {
+                return true;
+            }
         }
     }
     return false;
@@ -272,7 +339,7 @@ void judge_csp(const HttpExchange &exchange, Judgement &out)
     if (invalid) {
         out.findings.push_back(make_finding(
             "csp-malformed", k_name, shown,
-            policies.empty() ? "no directive at all" : "not directives: " + join(malformed, ", ")));
+            policies.empty() ? "no directive at all" : "ignored: " + join(malformed, ", ")));
     }
     if (!unknown.empty()) {
         out.findings.push_back(
@@ -283,26 +350,32 @@ void judge_csp(const HttpExchange &exchange, Judgement &out)
                                             join(repeated, ", ") + " (the first one applies)"));
     }
 
-    bool script_inline = every_policy(policies, "script-src", allows_inline);
+    // Inline <script> is checked against script-src-elem, inline event
+    // handlers against script-src-attr (both fall back to script-src).
+    auto script_allows_inline = [](const CspDirective *d) { return allows_inline(d, true); };
+    bool script_inline = every_policy(policies, "script-src-elem", script_allows_inline) ||
+                         every_policy(policies, "script-src-attr", script_allows_inline);
     bool script_any_host =
-        every_policy(policies, "script-src", [](auto *d) { return allows_any_host(d, true); });
+        every_policy(policies, "script-src-elem", [](auto *d) { return allows_any_host(d, true); });
     bool object_any_host =
         every_policy(policies, "object-src", [](auto *d) { return allows_any_host(d, false); });
     bool script_eval = every_policy(policies, "script-src", [](const CspDirective *d) {
         return d == nullptr || has_source(d->sources, "'unsafe-eval'");
     });
-    bool active_http = every_policy(policies, "script-src", allows_http) ||
+    bool active_http = every_policy(policies, "script-src-elem", allows_http) ||
                        every_policy(policies, "object-src", allows_http) ||
                        every_policy(policies, "style-src", allows_http) ||
                        every_policy(policies, "frame-src", allows_http) ||
                        every_policy(policies, "connect-src", allows_http);
     bool passive_http = every_policy(policies, "img-src", allows_http) ||
                         every_policy(policies, "media-src", allows_http);
-    bool style_inline = every_policy(policies, "style-src", allows_inline);
+    auto style_allows_inline = [](const CspDirective *d) { return allows_inline(d, false); };
+    bool style_inline = every_policy(policies, "style-src-elem", style_allows_inline) ||
+                        every_policy(policies, "style-src-attr", style_allows_inline);
 
     auto script_detail = [&] {
         bool restricted = std::any_of(policies.begin(), policies.end(), [](const CspPolicy &p) {
-            return csp_governing(p, "script-src") != nullptr;
+            return csp_governing(p, "script-src-elem") != nullptr;
         });
         return restricted ? "'unsafe-inline' without a nonce or hash"
                           : "no script-src or default-src";
@@ -332,7 +405,7 @@ void judge_csp(const HttpExchange &exchange, Judgement &out)
     // URLs; a policy whose script sources are 'none' (directly or through
     // default-src) already blocks every script, so base-uri adds nothing.
     bool scripts_blocked = std::any_of(policies.begin(), policies.end(), [](const CspPolicy &p) {
-        const auto *d = csp_governing(p, "script-src");
+        const auto *d = csp_governing(p, "script-src-elem");
         return d != nullptr && d->sources.size() == 1 && util::iequals(d->sources[0], "'none'");
     });
     if (!any_policy_has(policies, "base-uri") && !scripts_blocked) {
@@ -372,9 +445,11 @@ void judge_framing(const HttpExchange &exchange, Judgement &out)
 {
     constexpr std::string_view k_name = "X-Frame-Options";
     auto policies = enforced_policies(exchange.headers);
+    // A load must pass every policy, so one restrictive frame-ancestors is enough.
     bool via_csp = std::any_of(policies.begin(), policies.end(), [](const CspPolicy &p) {
         const auto *d = p.find("frame-ancestors");
-        return d != nullptr && !has_source(d->sources, "*");
+        return d != nullptr &&
+               std::none_of(d->sources.begin(), d->sources.end(), is_wildcard_source);
     });
     auto values = header_values(exchange.headers, k_name);
     FrameOptions options = parse_frame_options(values);
@@ -382,6 +457,15 @@ void judge_framing(const HttpExchange &exchange, Judgement &out)
     if (via_csp) {
         // HTML: an enforced frame-ancestors makes browsers ignore X-Frame-Options.
         add_score(out, "x-frame-options", "x-frame-options-implemented-via-csp", 5);
+        return;
+    }
+    if (any_policy_has(policies, "frame-ancestors")) {
+        // The same rule, with only wildcard frame-ancestors (`*`, `https:`):
+        // X-Frame-Options is still ignored, so every site may frame the page.
+        out.findings.push_back(
+            make_finding("csp-frame-ancestors-wildcard", "Content-Security-Policy",
+                         join(header_values(exchange.headers, "Content-Security-Policy"), " | ")));
+        add_score(out, "x-frame-options", "x-frame-options-not-implemented", -20);
         return;
     }
     switch (options) {
@@ -594,14 +678,24 @@ void judge_cookies(const HttpExchange &exchange, Judgement &out)
     };
     bool all_same_site = true;
 
+    int64_t now = static_cast<int64_t>(std::time(nullptr));
+    bool any_set = false;
     for (const auto &value : values) {
         Cookie cookie = parse_set_cookie(value);
+        if (cookie.deletes(now)) {
+            // A logout's `sid=; Max-Age=0` stores nothing; its flags protect
+            // nothing (the Observatory's cookie jar drops it the same way).
+            continue;
+        }
+        any_set = true;
         std::string shown = redact_cookie(value);
         std::string who = "cookie " + (cookie.name.empty() ? "(nameless)" : cookie.name);
         bool session = is_session_cookie_name(cookie.name);
 
-        bool secure_prefix = cookie.name.rfind("__Secure-", 0) == 0;
-        bool host_prefix = cookie.name.rfind("__Host-", 0) == 0;
+        // RFC 6265bis section 5.7: the prefixes match case-insensitively.
+        std::string lower_name = util::to_lower(cookie.name);
+        bool secure_prefix = lower_name.rfind("__secure-", 0) == 0;
+        bool host_prefix = lower_name.rfind("__host-", 0) == 0;
         if ((secure_prefix && !cookie.secure) ||
             (host_prefix && (!cookie.secure || cookie.domain || cookie.path != "/"))) {
             out.findings.push_back(make_finding("cookie-prefix-violation", k_name, shown, who));
@@ -641,6 +735,10 @@ void judge_cookies(const HttpExchange &exchange, Judgement &out)
                 make_finding("cookie-samesite-none-insecure", k_name, shown, who));
             result("cookies-samesite-flag-invalid", -20);
         }
+    }
+    if (!any_set) {
+        add_score(out, "cookies", "cookies-not-found", 0);
+        return;
     }
     if (worst_result.empty()) {
         if (all_same_site) {

@@ -1,8 +1,23 @@
 #include "core/audit/url.hpp"
 
+#include "core/acme/names.hpp"
 #include "core/util/strings.hpp"
 
+#include <algorithm>
+
 namespace rcommerce::audit {
+
+Result<std::string> normalize_host(std::string_view host)
+{
+    bool ascii = std::all_of(host.begin(), host.end(),
+                             [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii) {
+        return util::to_lower(host);
+    }
+    // DNS, SNI, the Host header and the certificate's names all carry the
+    // A-label; sending UTF-8 reaches no server and matches no certificate.
+    return acme::to_a_label(host, acme::Dots::optional);
+}
 
 std::string Url::authority() const
 {
@@ -63,9 +78,19 @@ Result<Url> parse_url(std::string_view text)
         port_text = after.empty() ? after : after.substr(1);
     } else {
         size_t port_colon = authority.rfind(':');
-        url.host = util::to_lower(authority.substr(0, port_colon));
+        if (port_colon != std::string_view::npos && authority.find(':') != port_colon) {
+            return bad("an IPv6 address must be in brackets, as in https://[::1]:8443/");
+        }
+        url.host = std::string(authority.substr(0, port_colon));
         if (port_colon != std::string_view::npos) {
             port_text = authority.substr(port_colon + 1);
+        }
+        if (!url.host.empty()) {
+            auto host = normalize_host(url.host);
+            if (!host) {
+                return bad("host \"" + url.host + "\" is not a valid name: " + host.error().why);
+            }
+            url.host = host.value();
         }
     }
     if (url.host.empty()) {
@@ -83,22 +108,50 @@ Result<Url> parse_url(std::string_view text)
     return url;
 }
 
+namespace {
+
+// What a browser does to a Location's path and query before requesting it:
+// spaces, controls, quotes and non-ASCII bytes are percent-encoded, so the
+// request line stays one line of visible ASCII.
+std::string encode_target(std::string_view target)
+{
+    static constexpr std::string_view k_hex = "0123456789ABCDEF";
+    std::string out;
+    for (char c : target) {
+        auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u >= 0x7f || c == '"' || c == '<' || c == '>' || c == '`') {
+            out += '%';
+            out += k_hex[u >> 4];
+            out += k_hex[u & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 Result<Url> resolve_location(const Url &base, std::string_view location)
 {
     location = util::trim(location);
-    if (location.find("://") != std::string_view::npos) {
-        return parse_url(location);
-    }
-    if (location.substr(0, 2) == "//") {
-        return parse_url(base.scheme + ":" + std::string(location));
+    size_t scheme_end = location.find("://");
+    bool absolute = scheme_end != std::string_view::npos;
+    if (absolute || location.substr(0, 2) == "//") {
+        size_t authority = absolute ? scheme_end + 3 : 2;
+        size_t path = location.find_first_of("/?#", authority);
+        std::string text =
+            (absolute ? "" : base.scheme + ":") + std::string(location.substr(0, path)) +
+            (path == std::string_view::npos ? "" : encode_target(location.substr(path)));
+        return parse_url(text);
     }
     Url url = base;
     if (!location.empty() && location.front() == '/') {
-        url.target = std::string(location);
+        url.target = encode_target(location);
     } else {
         // A relative path replaces the last segment of the base path (RFC 3986 5.2.3).
         std::string path = base.target.substr(0, base.target.find('?'));
-        url.target = path.substr(0, path.rfind('/') + 1) + std::string(location);
+        url.target = path.substr(0, path.rfind('/') + 1) + encode_target(location);
     }
     url.target = url.target.substr(0, url.target.find('#'));
     return url;

@@ -12,7 +12,7 @@ namespace rcommerce::audit {
 
 struct Url {
     std::string scheme; // "http" or "https", lowercased
-    std::string host;   // lowercased; IPv6 without brackets
+    std::string host;   // lowercased A-label (see normalize_host); IPv6 without brackets
     uint16_t port = 0;  // explicit or the scheme's default
     std::string target; // path and query, at least "/"
 
@@ -21,6 +21,12 @@ struct Url {
     [[nodiscard]] std::string authority() const;
     [[nodiscard]] std::string str() const;
 };
+
+// A host as it goes on the wire: lowercased, and an internationalised name
+// ("bücher.example") as its A-label ("xn--bcher-kva.example"). ASCII names
+// are kept as given (internal names may hold '_'). Fails for a non-ASCII name
+// that IDNA refuses.
+[[nodiscard]] Result<std::string> normalize_host(std::string_view host);
 
 // Fails (validation, code "bad_url") for anything but an absolute http(s) URL.
 [[nodiscard]] Result<Url> parse_url(std::string_view text);

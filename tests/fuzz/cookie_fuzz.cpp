@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             *cookie.same_site != "none") {
             __builtin_trap();
         }
+        (void)rcommerce::audit::parse_cookie_date(line);
         exchange.headers.emplace_back("Set-Cookie", line);
         if (end == std::string::npos) {
             break;

@@ -12,6 +12,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const auto k_url = rcommerce::audit::parse_url("https://fuzz.example/").value();
     std::string_view head(reinterpret_cast<const char *>(data), size);
+    if (auto end = rcommerce::audit::response_head_end(head); end && *end > size) {
+        __builtin_trap();
+    }
     auto response = rcommerce::audit::parse_response_head(k_url, head);
     if (!response) {
         return 0;

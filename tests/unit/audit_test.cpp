@@ -291,6 +291,81 @@ TEST_CASE("CSP rules: eval, wildcards, http:, missing directives, report-only")
               "csp-unsafe-inline-style"));
 }
 
+TEST_CASE("CSP rules: a nonce or hash must be one to neutralise 'unsafe-inline'")
+{
+    // An empty template variable leaves 'nonce-' behind: no nonce, so browsers
+    // honour 'unsafe-inline' (CSP3 section 6.7.3.2 needs the nonce-source grammar).
+    for (const char *csp : {"default-src 'none'; script-src 'nonce-' 'unsafe-inline'",
+                            "default-src 'none'; script-src 'nonce-{{nonce}}' 'unsafe-inline'",
+                            "default-src 'none'; script-src 'sha1-abc=' 'unsafe-inline'",
+                            "default-src 'none'; script-src 'sha256-' 'unsafe-inline'"}) {
+        CAPTURE(csp);
+        CHECK(has(judge({{"Content-Security-Policy", csp}}), "csp-unsafe-inline"));
+    }
+    for (const char *csp : {"default-src 'none'; script-src 'NONCE-r4nd0m+/_-==' 'unsafe-inline'",
+                            "default-src 'none'; script-src 'sha384-YWJj' 'unsafe-inline'"}) {
+        CAPTURE(csp);
+        CHECK_FALSE(has(judge({{"Content-Security-Policy", csp}}), "csp-unsafe-inline"));
+    }
+}
+
+TEST_CASE("CSP rules: host wildcards are wildcards")
+{
+    // host-part "*" matches every host, whatever the scheme or port around it.
+    for (const char *sources :
+         {"https://*", "*:443", "https://*:*", "http://*/js/", "wss:", "javascript:"}) {
+        CAPTURE(sources);
+        std::string csp = std::string("default-src 'self'; script-src ") + sources;
+        CHECK(has(judge({{"Content-Security-Policy", csp}}), "csp-wildcard-source"));
+    }
+    CHECK_FALSE(has(judge({{"Content-Security-Policy",
+                            "default-src 'self'; script-src https://*.cdn.example"}}),
+                    "csp-wildcard-source"));
+}
+
+TEST_CASE("CSP rules: script-src-elem and script-src-attr govern inline scripts")
+{
+    // Inline event handlers are checked against script-src-attr first.
+    CHECK(has(
+        judge({{"Content-Security-Policy", "default-src 'none'; script-src-attr 'unsafe-inline'"}}),
+        "csp-unsafe-inline"));
+    CHECK(has(
+        judge({{"Content-Security-Policy", "default-src 'none'; script-src-elem 'unsafe-inline'"}}),
+        "csp-unsafe-inline"));
+    CHECK(has(judge({{"Content-Security-Policy", "default-src 'none'; script-src-elem *"}}),
+              "csp-wildcard-source"));
+    // A strict element list does not hide a lax script-src for attributes.
+    CHECK(has(judge({{"Content-Security-Policy",
+                      "script-src 'unsafe-inline'; script-src-elem 'self'; object-src 'none'"}}),
+              "csp-unsafe-inline"));
+    CHECK_FALSE(has(
+        judge({{"Content-Security-Policy", "script-src 'unsafe-inline'; script-src-elem 'self'; "
+                                           "script-src-attr 'none'; object-src 'none'"}}),
+        "csp-unsafe-inline"));
+}
+
+TEST_CASE("CSP rules: 'strict-dynamic' does not neutralise inline styles")
+{
+    // CSP3 section 8.2: 'strict-dynamic' is a script keyword only.
+    CHECK(has(judge({{"Content-Security-Policy",
+                      "default-src 'self'; style-src 'strict-dynamic' 'unsafe-inline'"}}),
+              "csp-unsafe-inline-style"));
+}
+
+TEST_CASE("CSP parsing: a directive with a non-ASCII byte is dropped")
+{
+    // CSP3 section 2.2.1 step 2.2: such a token is skipped, so script-src
+    // below does not exist and scripts fall back to default-src *.
+    auto policies = parse_csp("default-src *; script-src 'self' https://b\xc3\xbc"
+                              "cher.example");
+    REQUIRE(policies.size() == 1);
+    CHECK(policies[0].find("script-src") == nullptr);
+    auto j = judge({{"Content-Security-Policy", "default-src *; script-src 'self' https://b\xc3\xbc"
+                                                "cher.example"}});
+    CHECK(has(j, "csp-malformed"));
+    CHECK(has(j, "csp-wildcard-source"));
+}
+
 // ---- framing, nosniff, referrer, permissions, cross-origin policies ----
 
 TEST_CASE("X-Frame-Options: values and frame-ancestors overriding it")
@@ -312,7 +387,26 @@ TEST_CASE("X-Frame-Options: values and frame-ancestors overriding it")
         {{"Content-Security-Policy", "frame-ancestors 'self'"}, {"X-Frame-Options", "garbage"}});
     CHECK_FALSE(has(via_csp, "xfo-invalid"));
     CHECK(score_result(via_csp, "x-frame-options") == "x-frame-options-implemented-via-csp");
-    CHECK(has(judge({{"Content-Security-Policy", "frame-ancestors *"}}), "xfo-missing"));
+    // Any enforced frame-ancestors makes browsers ignore X-Frame-Options, so
+    // a wildcard one lets every site frame the page whatever XFO says.
+    for (const char *ancestors : {"*", "https:", "http: https:", "https://*", "'self' *"}) {
+        CAPTURE(ancestors);
+        auto wildcard =
+            judge({{"Content-Security-Policy", std::string("frame-ancestors ") + ancestors},
+                   {"X-Frame-Options", "DENY"}});
+        CHECK(has(wildcard, "csp-frame-ancestors-wildcard"));
+        CHECK(score_result(wildcard, "x-frame-options") == "x-frame-options-not-implemented");
+    }
+    // A second policy restricting framing wins over the wildcard one.
+    auto restricted = judge({{"Content-Security-Policy", "frame-ancestors *"},
+                             {"Content-Security-Policy", "frame-ancestors 'self'"}});
+    CHECK_FALSE(has(restricted, "csp-frame-ancestors-wildcard"));
+    CHECK(score_result(restricted, "x-frame-options") == "x-frame-options-implemented-via-csp");
+    // Report-only frame-ancestors enforces nothing and leaves XFO in charge.
+    auto report_only = judge({{"Content-Security-Policy-Report-Only", "frame-ancestors *"},
+                              {"X-Frame-Options", "DENY"}});
+    CHECK_FALSE(has(report_only, "csp-frame-ancestors-wildcard"));
+    CHECK(score_result(report_only, "x-frame-options") == "x-frame-options-sameorigin-or-deny");
 }
 
 TEST_CASE("X-Content-Type-Options: only the first value counts")
@@ -444,6 +538,16 @@ TEST_CASE("cookie rules")
     CHECK(has(judge({{"Set-Cookie", "__Secure-a=1; SameSite=Lax"}}), "cookie-prefix-violation"));
     CHECK_FALSE(has(judge({{"Set-Cookie", "__Host-a=1; Secure; Path=/; SameSite=Lax"}}),
                     "cookie-prefix-violation"));
+    // RFC 6265bis section 5.7: the prefixes match case-insensitively, so
+    // browsers drop these cookies too.
+    CHECK(has(judge({{"Set-Cookie", "__HOST-a=1; Secure; Path=/; Domain=x.example"}}),
+              "cookie-prefix-violation"));
+    CHECK(has(judge({{"Set-Cookie", "__secure-a=1; SameSite=Lax"}}), "cookie-prefix-violation"));
+    // An empty Domain is ignored (section 5.6.3), so the cookie stays host-only.
+    CHECK_FALSE(has(judge({{"Set-Cookie", "__Host-a=1; Secure; Path=/; Domain=; SameSite=Lax"}}),
+                    "cookie-prefix-violation"));
+    CHECK_FALSE(parse_set_cookie("a=1; Domain=").domain.has_value());
+    CHECK(*parse_set_cookie("a=1; Domain=x.example; Domain=").domain == "x.example");
 
     auto session = judge({{"Set-Cookie", "session=s3cr3t; HttpOnly"}});
     auto finding = find(session, "cookie-session-no-secure");
@@ -456,6 +560,41 @@ TEST_CASE("cookie rules")
                        {"Set-Cookie", "session=1; HttpOnly; SameSite=Lax"}});
     CHECK(score_result(hsts, "cookies") ==
           "cookies-session-without-secure-flag-but-protected-by-hsts");
+}
+
+TEST_CASE("cookies that the response deletes are not judged")
+{
+    // RFC 6265bis section 5.6.2: Max-Age <= 0 expires the cookie at once; an
+    // Expires in the past does too (section 5.6.1). Nothing is stored.
+    for (const char *cookie :
+         {"session=; Max-Age=0; Path=/", "session=x; max-age=-1", "sid=; Max-Age=000",
+          "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+          "session=; expires=Thursday, 01-Jan-70 00:00:01 GMT; Path=/"}) {
+        CAPTURE(cookie);
+        auto j = judge({{"Set-Cookie", cookie}});
+        CHECK_FALSE(has(j, "cookie-session-no-secure"));
+        CHECK_FALSE(has(j, "cookie-session-no-httponly"));
+        CHECK_FALSE(has(j, "cookie-samesite-missing"));
+        CHECK(score_result(j, "cookies") == "cookies-not-found");
+    }
+    // Max-Age wins over Expires, and a malformed Max-Age is ignored.
+    for (const char *cookie : {"session=x; Max-Age=3600; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                               "session=x; Max-Age=soon; Expires=Thu, 01 Jan 2099 00:00:00 GMT",
+                               "session=x; Max-Age=+0", "session=x; Expires=yesterday"}) {
+        CAPTURE(cookie);
+        CHECK(has(judge({{"Set-Cookie", cookie}}), "cookie-session-no-secure"));
+    }
+    // A deletion next to a real cookie leaves the real one judged.
+    auto mixed = judge({{"Set-Cookie", "old_session=; Max-Age=0"},
+                        {"Set-Cookie", "session=1; HttpOnly; SameSite=Lax"}});
+    CHECK(has(mixed, "cookie-session-no-secure"));
+
+    CHECK(parse_cookie_date("Sun, 06 Nov 1994 08:49:37 GMT") == int64_t{784111777});
+    CHECK(parse_cookie_date("Sunday, 06-Nov-94 08:49:37 GMT") == int64_t{784111777});
+    CHECK(parse_cookie_date("Sun Nov  6 08:49:37 1994") == int64_t{784111777});
+    CHECK_FALSE(parse_cookie_date("tomorrow").has_value());
+    CHECK_FALSE(parse_cookie_date("06 Nov 1994").has_value()); // no time
+    CHECK_FALSE(parse_cookie_date("Sun, 32 Nov 1994 08:49:37 GMT").has_value());
 }
 
 // ---- CORS and banners ----
@@ -491,6 +630,13 @@ TEST_CASE("banners with versions")
     CHECK(has(judge({{"Server", "Apache/2"}}), "banner-version"));
     CHECK_FALSE(has(judge({{"Server", "nginx"}}), "banner-version"));
     CHECK_FALSE(has(judge({{"Server", "cloudflare"}}), "banner-version"));
+    // A comment names a node, not a version, unless it holds a dotted one.
+    CHECK_FALSE(has(judge({{"Server", "ECS (dcb/7F84)"}}), "banner-version"));
+    CHECK_FALSE(has(judge({{"Server", "ECAcc (nyd/D184)"}}), "banner-version"));
+    CHECK(has(judge({{"Server", "Jetty(9.4.z-SNAPSHOT)"}}), "banner-version"));
+    CHECK(has(judge({{"Server", "Apache/2.4.57 (Debian)"}}), "banner-version"));
+    CHECK(has(judge({{"X-Generator", "Drupal 10 (https://www.drupal.org)"}}), "banner-version"));
+    CHECK_FALSE(has(judge({{"X-Powered-By", "Express"}}), "banner-version"));
 }
 
 // ---- scoring ----
@@ -626,11 +772,28 @@ TEST_CASE("URLs and redirect locations")
         CAPTURE(bad);
         CHECK_FALSE(parse_url(bad).ok());
     }
+    // Internationalised names go on the wire as A-labels; ASCII names as given.
+    CHECK(parse_url("https://BÜCHER.example/").value().host == "xn--bcher-kva.example");
+    CHECK(parse_url("https://web_app:8080/").value().host == "web_app");
+    CHECK_FALSE(parse_url("https://a..ü/").ok());
+    CHECK_FALSE(parse_url("http://::1:8080/").ok()); // IPv6 needs brackets
+    CHECK(parse_resolve("Bücher.example:443:127.0.0.1").value().host == "xn--bcher-kva.example");
     auto base = parse_url("http://a.example/x/y?z").value();
     CHECK(resolve_location(base, "https://b.example/").value().str() == "https://b.example/");
     CHECK(resolve_location(base, "//c.example/p").value().str() == "http://c.example/p");
     CHECK(resolve_location(base, "/root").value().str() == "http://a.example/root");
     CHECK(resolve_location(base, "sib").value().str() == "http://a.example/x/sib");
+    // Spaces and non-ASCII bytes in a Location are percent-encoded, as browsers do,
+    // so the next request line is still one token.
+    CHECK(resolve_location(base, "/a b").value().target == "/a%20b");
+    CHECK(resolve_location(base, "c\xc3\xa9").value().target == "/x/c%C3%A9");
+    CHECK(resolve_location(base, "https://b.example/p q?r s").value().str() ==
+          "https://b.example/p%20q?r%20s");
+    CHECK(resolve_location(base, "//b\xc3\xbc"
+                                 "cher.example/ü")
+              .value()
+              .str() == "http://xn--bcher-kva.example/%C3%BC");
+    CHECK_FALSE(resolve_location(base, "https://a b.example/").ok());
 }
 
 // ---- --expect policy ----
@@ -781,6 +944,18 @@ TEST_CASE("response heads: status, fields, folding, garbage")
     CHECK(ok->status == 301);
     REQUIRE(ok->headers.size() == 2);
     CHECK(ok->headers[1].second == "1 2");
+    // Bare LF line ends (RFC 9112 section 2.2), as browsers accept them.
+    auto lf = parse_response_head(url, "HTTP/1.0 200 OK\nX-Frame-Options: DENY\n\nbody: no");
+    REQUIRE(lf.ok());
+    CHECK(lf->status == 200);
+    REQUIRE(lf->headers.size() == 1);
+    CHECK(lf->headers[0].second == "DENY");
+    CHECK(response_head_end("HTTP/1.1 200 OK\r\nA: 1\r\n\r\nrest") == size_t{25});
+    CHECK(response_head_end("HTTP/1.1 200 OK\nA: 1\n\nrest") == size_t{22});
+    CHECK(response_head_end("HTTP/1.1 200 OK\r\nA: 1\n\r\n") == size_t{24});
+    CHECK_FALSE(response_head_end("HTTP/1.1 200 OK\r\nA: 1\r\n").has_value());
+    CHECK_FALSE(response_head_end("").has_value());
+    CHECK_FALSE(parse_response_head(url, "HTTP/1.1 2000 OK\r\n").ok());
     CHECK_FALSE(parse_response_head(url, "SSH-2.0-OpenSSH\r\n").ok());
     CHECK_FALSE(parse_response_head(url, "HTTP/1.1 2x0 OK\r\n").ok());
     CHECK_FALSE(parse_response_head(url, "").ok());
