@@ -549,14 +549,17 @@ Result<Issued> issue_locked(const IssueRequest &original, const std::vector<std:
     if (!pem) {
         return std::move(pem).error();
     }
-    auto certs = split_pem_chain(*pem);
-    auto info = read_certificate(certs.front());
+    auto certs = order_issued_chain(split_pem_chain(*pem), key->get(), names);
+    if (!certs) {
+        return std::move(certs).error();
+    }
+    auto info = read_certificate(certs->front());
     if (!info) {
         return std::move(info).error();
     }
     std::string chain;
-    for (size_t i = 1; i < certs.size(); ++i) {
-        chain += certs[i];
+    for (size_t i = 1; i < certs->size(); ++i) {
+        chain += (*certs)[i];
     }
 
     CertMeta meta;
@@ -582,7 +585,7 @@ Result<Issued> issue_locked(const IssueRequest &original, const std::vector<std:
     meta.dns_hook = request.challenge.dns_hook;
     meta.preferred_chain = request.preferred_chain;
     auto folder = store.folder_for(names.front());
-    if (auto saved = store.save(folder, certs.front(), chain, private_key_pem(key->get()), meta);
+    if (auto saved = store.save(folder, certs->front(), chain, private_key_pem(key->get()), meta);
         !saved) {
         return std::move(saved).error();
     }
