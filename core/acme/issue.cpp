@@ -154,22 +154,39 @@ Result<Session> open_session(const IssueRequest &request, const CertStore &store
     }
     Session session{std::move(*client), nullptr};
     session.client->set_cancellation(request.cancel);
-    auto stored =
-        fresh_account ? std::nullopt : store.load_account(request.directory_url, request.email);
+    // The stored key is kept whatever else is wrong: certificates it ordered
+    // can only be revoked with it. A CA that forgot the account, or a lost
+    // account.json, is answered by registering the same key again (a CA
+    // returns the existing account for a known key, RFC 8555 section 7.3.1).
+    auto stored = store.load_account(request.directory_url, request.email);
     if (stored) {
-        auto key = AccountKey::from_pem(stored->key_pem);
-        if (key) {
+        if (auto key = AccountKey::from_pem(stored->key_pem)) {
             session.key = std::make_unique<AccountKey>(std::move(*key));
-            session.client->set_account(session.key.get(), stored->url);
-            return session;
+            session.client->set_account(session.key.get(), fresh_account ? "" : stored->url);
+            if (!fresh_account && !stored->url.empty()) {
+                return session;
+            }
+        } else {
+            log::warn("the stored ACME account key is unreadable; it is kept as "
+                      "key.pem.unreadable.* and a new account is registered",
+                      {{"directory", request.directory_url}, {"email", request.email}});
         }
     }
-    auto key = AccountKey::generate(KeyType::ecdsa_p256);
-    if (!key) {
-        return std::move(key).error();
+    if (!session.key) {
+        auto key = AccountKey::generate(KeyType::ecdsa_p256);
+        if (!key) {
+            return std::move(key).error();
+        }
+        session.key = std::make_unique<AccountKey>(std::move(*key));
+        session.client->set_account(session.key.get(), "");
+        // On disk before the CA knows it: a crash after registering must
+        // not lose the key of an account that exists.
+        auto kept =
+            store.save_new_account_key(request.directory_url, request.email, session.key->pem());
+        if (!kept) {
+            return std::move(kept).error();
+        }
     }
-    session.key = std::make_unique<AccountKey>(std::move(*key));
-    session.client->set_account(session.key.get(), "");
 
     // Section 7.3: a new account, with the terms agreed and the contact.
     const Directory &dir = session.client->directory();
@@ -804,7 +821,21 @@ Status revoke_certificate(const std::filesystem::path &cache_dir, const std::str
     if (!client) {
         return std::move(client).error();
     }
-    (*client)->set_account(&*key, account->url);
+    std::string account_url = account->url;
+    if (account_url.empty()) {
+        // account.json was lost; the CA finds the account by its key.
+        (*client)->set_account(&*key, "");
+        auto found = post_checked(**client, (*client)->directory().new_account,
+                                  {{"onlyReturnExisting", true}}, Signer::jwk);
+        if (!found) {
+            return std::move(found).error();
+        }
+        if (!found->ok() || found->location.empty()) {
+            return problem_error("finding the account that ordered " + domain, *found);
+        }
+        account_url = found->location;
+    }
+    (*client)->set_account(&*key, account_url);
     json payload = {{"certificate", base64url_encode(*der)}, {"reason", reason}};
     auto response = post_checked(**client, (*client)->directory().revoke_cert, payload);
     if (!response) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -344,21 +345,36 @@ std::optional<StoredAccount> CertStore::load_account(const std::string &director
                                                      const std::string &email) const
 {
     fs::path dir = account_dir(directory_url, email);
-    auto text = read_file(dir / "account.json");
     auto key = read_file(dir / "key.pem");
-    if (!text || !key) {
+    if (!key) {
         return std::nullopt;
     }
-    auto doc = nlohmann::json::parse(*text, nullptr, false);
+    auto text = read_file(dir / "account.json");
+    auto doc = nlohmann::json::parse(text ? *text : std::string(), nullptr, false);
     auto text_of = [&doc](const char *name) {
         auto it = doc.find(name);
         return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
     };
-    if (doc.is_discarded() || !doc.is_object() || text_of("url").empty() ||
-        text_of("directory_url") != directory_url) {
-        return std::nullopt;
+    bool intact =
+        !doc.is_discarded() && doc.is_object() && text_of("directory_url") == directory_url;
+    return StoredAccount{intact ? text_of("url") : std::string(), *key};
+}
+
+Status CertStore::save_new_account_key(const std::string &directory_url, const std::string &email,
+                                       const std::string &key_pem) const
+{
+    fs::path dir = account_dir(directory_url, email);
+    std::error_code ec;
+    if (fs::exists(dir / "key.pem", ec)) {
+        fs::path aside = dir / ("key.pem.unreadable." + std::to_string(::time(nullptr)));
+        if (::rename((dir / "key.pem").c_str(), aside.c_str()) != 0) {
+            return io_error("setting aside the unreadable account key", dir / "key.pem", errno);
+        }
     }
-    return StoredAccount{text_of("url"), *key};
+    if (::unlink((dir / "account.json").c_str()) != 0 && errno != ENOENT) {
+        return io_error("removing", dir / "account.json", errno);
+    }
+    return write_file_atomic(dir / "key.pem", key_pem, 0600);
 }
 
 Status CertStore::save_account(const std::string &directory_url, const std::string &email,

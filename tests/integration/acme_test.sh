@@ -46,6 +46,16 @@ expect_eq "$(ls certs/accounts | wc -l)" "$accounts_before" "the stored account 
 run openssl x509 -in certs/san1.example/cert.pem -noout -text
 expect_contains "$OUT" "rsaEncryption" "--key-type rsa-2048 gives an RSA key"
 
+# --- a broken account.json never costs the account key -----------------
+# The key is the only way to revoke what the account ordered.
+acct=$(ls -d certs/accounts/*)
+key_sum=$(sha256sum <"$acct/key.pem")
+echo '{broken' >"$acct/account.json"
+run "$RC" cert issue "${COMMON[@]}" --domain single.example --http-port "$HTTP_PORT"
+expect_code 0 "issue with a broken account.json"
+expect_eq "$(sha256sum <"$acct/key.pem")" "$key_sum" "the account key is kept"
+expect_contains "$(cat "$acct/account.json")" "my-account" "account.json is restored"
+
 # --- http-01 through a webroot served by another web server -------------
 mkdir -p webroot
 # SO_REUSEADDR explicitly: the port has TIME_WAIT entries from the tests above.
@@ -133,11 +143,19 @@ expect_contains "$OUT" "web1.example,web2.example" "table lists the names"
 
 # --- revocation with the account key -----------------------------------
 serial=$(openssl x509 -in certs/web1.example/cert.pem -noout -serial | cut -d= -f2)
+rm "$acct/account.json" # revocation finds the account by its key
 run "$RC" cert revoke --domain web1.example --reason superseded
-expect_code 0 "revoke"
+expect_code 0 "revoke without account.json"
 status=$(curl -sf --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/cert-status-by-serial/${serial,,}")
 expect_contains "$status" '"Revoked"' "Pebble reports the certificate revoked"
 run "$RC" cert list --format json
 expect_contains "$OUT" '"revoked": true' "list shows the revocation"
+
+# An unreadable account key is set aside, not overwritten.
+echo garbage >"$acct/key.pem"
+run "$RC" cert issue "${COMMON[@]}" --domain single.example --http-port "$HTTP_PORT"
+expect_code 0 "issue with an unreadable account key"
+expect_eq "$(cat "$acct"/key.pem.unreadable.*)" garbage "the unreadable key is kept aside"
+expect_contains "$ERR" "unreadable" "the operator is told"
 
 finish
