@@ -93,6 +93,7 @@ int run_issue(Context &context, const IssueOptions &opts)
     request.ca_file = opts.ca_file.empty() ? le.ca_file : opts.ca_file;
     request.cache_dir = le.cache_dir;
     request.challenge = challenge_settings(opts.challenge, le);
+    request.challenge.hook_timeout = std::chrono::seconds(le.hook_timeout_seconds);
     std::string key_type = opts.key_type.empty() ? le.key_type : opts.key_type;
     request.key_type = acme::parse_key_type(key_type).value_or(acme::KeyType::ecdsa_p256);
     request.preferred_chain = opts.preferred_chain;
@@ -118,6 +119,7 @@ int run_renew(Context &context, const RenewOptions &opts, bool http_port_given)
     request.force = opts.force;
     request.renew_before_days = opts.days > 0 ? opts.days : le.renew_before_days;
     request.deploy_hook = opts.deploy_hook;
+    request.hook_timeout = std::chrono::seconds(le.hook_timeout_seconds);
     request.ca_file = opts.ca_file.empty() ? le.ca_file : opts.ca_file;
     const ChallengeOptions &c = opts.challenge;
     if (!c.challenge.empty()) {

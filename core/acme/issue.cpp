@@ -255,7 +255,9 @@ Status authorize(Session &session, const json &order, const IssueRequest &reques
                  Clock::time_point deadline)
 {
     Client &client = *session.client;
-    ChallengeResponder responder(request.challenge);
+    ChallengeSettings settings = request.challenge;
+    settings.cancel = request.cancel;
+    ChallengeResponder responder(settings);
     std::string thumbprint = session.key->thumbprint();
     std::vector<std::pair<std::string, std::string>> pending; // authz url, domain
     for (const auto &url_json : order.value("authorizations", json::array())) {
@@ -634,6 +636,7 @@ IssueRequest request_from_meta(const CertMeta &meta, const RenewRequest &renew)
     c.http_port = renew.http_port.value_or(static_cast<int>(meta.http_port));
     c.webroot = renew.webroot.empty() ? meta.webroot : renew.webroot;
     c.dns_hook = renew.dns_hook.empty() ? meta.dns_hook : renew.dns_hook;
+    c.hook_timeout = renew.hook_timeout;
     return request;
 }
 
@@ -681,7 +684,9 @@ RenewReport renew_one(const CertStore &store, const std::filesystem::path &folde
     }
     report.outcome = RenewOutcome::renewed;
     report.detail = "valid until " + util::format_rfc3339(issued->meta.not_after);
-    if (auto hooked = run_deploy_hook(request.deploy_hook, *issued); !hooked) {
+    if (auto hooked =
+            run_deploy_hook(request.deploy_hook, *issued, request.hook_timeout, request.cancel);
+        !hooked) {
         report.outcome = RenewOutcome::failed;
         report.detail = "renewed, but the deploy hook failed: " + hooked.error().why;
     }
@@ -749,7 +754,8 @@ std::vector<RenewReport> renew_certificates(const RenewRequest &request)
     return reports;
 }
 
-Status run_deploy_hook(const std::string &hook, const Issued &issued)
+Status run_deploy_hook(const std::string &hook, const Issued &issued, std::chrono::seconds timeout,
+                       const util::Cancellation *cancel)
 {
     if (hook.empty()) {
         return ok_status();
@@ -760,7 +766,8 @@ Status run_deploy_hook(const std::string &hook, const Issued &issued)
     }
     return run_hook(
         hook, {},
-        {{"RCOMMERCE_RENEWED_DOMAINS", names}, {"RCOMMERCE_RENEWED_PATH", issued.folder.string()}});
+        {{"RCOMMERCE_RENEWED_DOMAINS", names}, {"RCOMMERCE_RENEWED_PATH", issued.folder.string()}},
+        timeout, cancel);
 }
 
 std::string configured_directory_url(const config::LetsEncryptConfig &le)

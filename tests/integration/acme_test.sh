@@ -110,6 +110,16 @@ run "$RC" cert issue "${COMMON[@]}" --domain '*.bücher.example' --challenge dns
 expect_code 0 "wildcard IDN issue with dns-01"
 verify_cert certs/_wildcard_.xn--bcher-kva.example '*.xn--bcher-kva.example'
 
+# --- a DNS hook that hangs is stopped at the hook timeout ---------------
+printf '#!/bin/sh\nsleep 300\n' >hang-hook.sh && chmod +x hang-hook.sh
+started=$(date +%s)
+RCOMMERCE_TLS_LETS_ENCRYPT_HOOK_TIMEOUT_SECONDS=2 run "$RC" cert issue "${COMMON[@]}" \
+    --domain hang.example --challenge dns-01 --dns-hook "$WORK/hang-hook.sh"
+expect_code 1 "a hanging DNS hook fails the order"
+expect_contains "$ERR" "did not finish within 2 s" "the error says the hook timed out"
+[ $(($(date +%s) - started)) -lt 30 ] && pass || fail "the hook was stopped at its timeout"
+[ ! -e certs/hang.example ] && pass || fail "no certificate folder after a hung hook"
+
 # --- a challenge nobody answers: exit 1, domain and reason, no files ---
 run "$RC" cert issue "${COMMON[@]}" --domain unreachable.example --http-port "$(free_port)"
 expect_code 1 "unvalidatable challenge fails"

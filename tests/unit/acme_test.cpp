@@ -626,3 +626,34 @@ TEST_CASE("hooks get their arguments verbatim and fail on a non-zero exit")
     CHECK(which.error().what ==
           "hook \"exit 7\" called as `exit 7 add _acme-challenge.x.example v4lue`");
 }
+
+TEST_CASE("a hook that hangs is stopped at its timeout, with what it started")
+{
+    TempDir dir;
+    fs::path pid_file = dir.path() / "child.pid";
+    std::string hook = "sleep 60 & echo $! >'" + pid_file.string() + "'; wait; :";
+    auto started = std::chrono::steady_clock::now();
+    auto timed_out = run_hook(hook, {"add"}, {}, std::chrono::seconds(1));
+    auto took = std::chrono::steady_clock::now() - started;
+    REQUIRE_FALSE(timed_out.ok());
+    CHECK(timed_out.error().why == "did not finish within 1 s and was stopped");
+    CHECK(timed_out.error().hint.find("hook_timeout_seconds") != std::string::npos);
+    CHECK(took < std::chrono::seconds(10));
+    pid_t child = std::stoi(read_file(pid_file).value());
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+        gone = ::kill(child, 0) != 0;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK_MESSAGE(gone, "the hook's own child was stopped too");
+
+    util::Cancellation cancel;
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        cancel.cancel();
+    });
+    auto cancelled = run_hook("sleep 60", {}, {}, std::chrono::seconds(600), &cancel);
+    stopper.join();
+    REQUIRE_FALSE(cancelled.ok());
+    CHECK(cancelled.error().why.find("shutting down") != std::string::npos);
+}
