@@ -99,6 +99,19 @@ run "$RC" cert issue "${COMMON[@]}" --domain '*.other.example' --http-port "$HTT
 expect_code 2 "a wildcard with http-01 is refused"
 expect_contains "$ERR" "dns-01" "the refusal names dns-01"
 
+# Options that contradict each other are refused before the CA is asked.
+for conflict in "--webroot $WORK --http-via-serve" "--webroot $WORK --http-port 5" \
+    "--http-via-serve --http-port 5" "--staging" "--challenge dns-01 --dns-hook $HOOK --webroot $WORK" \
+    "--challenge http-01 --dns-hook $HOOK" "--dns-hook $HOOK --http-port 5"; do
+    # shellcheck disable=SC2086 # the options are split on purpose
+    run "$RC" cert issue "${COMMON[@]}" --domain conflict.example $conflict
+    expect_code 2 "cert issue $conflict is a usage error"
+done
+run "$RC" cert renew --challenge dns-01 --http-port 5
+expect_code 2 "cert renew --challenge dns-01 --http-port is a usage error"
+expect_contains "$ERR" "contradict" "the error says the options contradict"
+[ ! -e certs/conflict.example ] && pass || fail "no order for contradicting options"
+
 # --- IDN: the A-label is what the CA sees; a wildcard IDN takes dns-01 --
 run "$RC" cert issue "${COMMON[@]}" --domain 'bücher.example' --http-port "$HTTP_PORT"
 expect_code 0 "IDN issue"
