@@ -198,8 +198,12 @@ Result<Session> open_session(const IssueRequest &request, const CertStore &store
         if (request.eab_kid.empty() || request.eab_hmac_key.empty()) {
             return make_error(ErrorKind::validation, "eab_required",
                               "creating an account at " + request.directory_url,
-                              "the CA requires External Account Binding",
-                              "pass --eab-kid and --eab-hmac-key from your CA");
+                              std::string("the CA requires External Account Binding and ") +
+                                  (request.eab_kid.empty() ? "no key id" : "no HMAC key") +
+                                  " was given",
+                              "pass --eab-kid with the key id your CA gave you, and put its "
+                              "HMAC key in RCOMMERCE_TLS_LETS_ENCRYPT_EAB_HMAC_KEY (or "
+                              "tls.lets_encrypt.eab_hmac_key)");
         }
         auto eab = make_eab(*session.key, request.eab_kid, request.eab_hmac_key, dir.new_account);
         if (!eab) {
