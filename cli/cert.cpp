@@ -223,8 +223,11 @@ int run_list(Context &context, const std::string &format)
                         {"serial", m.serial_hex},
                         {"not_after", util::format_rfc3339(m.not_after)},
                         {"days_left", (m.not_after - now) / 86400},
-                        {"due", decision.due || m.revoked},
+                        // A key that does not fit (or a cert.pem that is
+                        // no certificate) cannot be served: renew replaces it.
+                        {"due", decision.due || m.revoked || !cert->key_matches},
                         {"revoked", m.revoked},
+                        {"key_matches", cert->key_matches},
                         {"path", cert->folder.string()}});
     }
     if (format == "json") {
@@ -239,9 +242,10 @@ int run_list(Context &context, const std::string &format)
         for (const auto &n : row["names"]) {
             names += (names.empty() ? "" : ",") + n.get<std::string>();
         }
-        std::string due = row["revoked"].get<bool>() ? "revoked"
-                          : row["due"].get<bool>()   ? "yes"
-                                                     : "no";
+        std::string due = row["revoked"].get<bool>()        ? "revoked"
+                          : !row["key_matches"].get<bool>() ? "broken"
+                          : row["due"].get<bool>()          ? "yes"
+                                                            : "no";
         std::cout << std::setw(32) << names << std::setw(22) << row["not_after"].get<std::string>()
                   << std::setw(6) << row["days_left"].get<int64_t>() << std::setw(9) << due
                   << row["path"].get<std::string>() << "\n";

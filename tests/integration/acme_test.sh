@@ -174,6 +174,19 @@ expect_contains "$status" '"Revoked"' "Pebble reports the certificate revoked"
 run "$RC" cert list --format json
 expect_contains "$OUT" '"revoked": true' "list shows the revocation"
 
+# A key that does not fit its certificate is shown, not hidden.
+cp certs/single.example/privkey.pem single-key.pem
+cp certs/san1.example/privkey.pem certs/single.example/privkey.pem
+run "$RC" cert list
+expect_contains "$(grep '^single.example ' <<<"$OUT")" "broken" "list shows a mismatched key"
+run "$RC" cert list --format json
+expect_eq "$(jq -r '.[] | select(.names[0]=="single.example") | "\(.due) \(.key_matches)"' \
+    <<<"$OUT")" "true false" "list JSON marks it due, key not matching"
+: >certs/single.example/cert.pem
+run "$RC" cert list
+expect_contains "$(grep '^single.example ' <<<"$OUT")" "broken" "list shows an empty cert.pem"
+cp single-key.pem certs/single.example/privkey.pem
+
 # An unreadable account key is set aside, not overwritten.
 echo garbage >"$acct/key.pem"
 run "$RC" cert issue "${COMMON[@]}" --domain single.example --http-port "$HTTP_PORT"
