@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -259,6 +260,20 @@ Status ChallengeResponder::add_http(const std::string &token, const std::string 
     fs::path dir = m_settings.http_mode == HttpMode::webroot
                        ? m_settings.webroot / ".well-known" / "acme-challenge"
                        : m_settings.shared_dir;
+    if (m_settings.http_mode == HttpMode::webroot) {
+        // The web server may run as another user: folders made here are
+        // 0755 whatever the umask (under 077 they were 0700 and validation
+        // failed with a 403). Folders the operator made are left alone.
+        for (const auto &folder : {m_settings.webroot / ".well-known", dir}) {
+            if (::mkdir(folder.c_str(), 0755) == 0) {
+                ::chmod(folder.c_str(), 0755);
+            } else if (errno != EEXIST) {
+                return make_error(ErrorKind::unavailable, "webroot_unusable",
+                                  "creating " + folder.string(), std::strerror(errno),
+                                  "check the permissions of the webroot");
+            }
+        }
+    }
     // World-readable on purpose: the web server answering may run as
     // another user, and a key authorization is public by design.
     if (auto written = write_file_atomic(dir / token, key_auth, 0644); !written) {

@@ -72,6 +72,17 @@ run "$RC" cert issue "${COMMON[@]}" --domain web1.example --domain web2.example 
 expect_code 0 "webroot issue"
 verify_cert certs/web1.example web1.example web2.example
 expect_eq "$(ls webroot/.well-known/acme-challenge | wc -l)" 0 "webroot challenge files removed"
+# Under umask 077 the folders made in the webroot must still be readable by
+# a web server running as another user.
+rm -r webroot/.well-known
+umask 077
+run "$RC" cert issue "${COMMON[@]}" --domain web1.example --domain web2.example \
+    --webroot "$WORK/webroot"
+umask 022
+expect_code 0 "webroot issue under umask 077"
+expect_eq "$(stat -c %a webroot/.well-known webroot/.well-known/acme-challenge | xargs)" \
+    "755 755" "webroot folders are 0755 under umask 077"
+expect_eq "$(stat -c %a certs/web1.example/privkey.pem)" 600 "key is 0600 under umask 077"
 
 # --- http-01 through the challenge files a running `serve` answers from --
 # The web server stands in for `serve`: it maps the well-known path onto
