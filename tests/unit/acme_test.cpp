@@ -12,6 +12,7 @@
 #include "tests/unit/loopback.hpp"
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <httplib.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -19,7 +20,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -388,6 +391,42 @@ TEST_CASE("metadata survives a round trip and garbage is refused")
 
 namespace {
 
+// A certificate for `subject_key` signed by `issuer_key`, naming `names`.
+std::string make_cert(EVP_PKEY *subject_key, EVP_PKEY *issuer_key, const char *issuer,
+                      const std::vector<std::string> &names, bool ca)
+{
+    X509 *cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), ca ? 1 : 2);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 90 * k_day);
+    std::string cn = ca ? issuer : names.front();
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char *>(cn.c_str()), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(X509_get_issuer_name(cert), "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char *>(issuer), -1, -1, 0);
+    X509_set_pubkey(cert, subject_key);
+    std::string san;
+    for (const auto &name : names) {
+        san += (san.empty() ? "DNS:" : ",DNS:") + name;
+    }
+    if (!san.empty()) {
+        X509_EXTENSION *ext =
+            X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san.c_str());
+        X509_add_ext(cert, ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+    X509_sign(cert, issuer_key, EVP_sha256());
+    BIO *bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(bio, cert);
+    char *data = nullptr;
+    long size = BIO_get_mem_data(bio, &data);
+    std::string pem(data, static_cast<size_t>(size));
+    BIO_free(bio);
+    X509_free(cert);
+    return pem;
+}
+
 // A scripted CA over plain HTTP: badNonce on the first newOrder, then
 // orderNotReady on the first finalize, then "processing" before "valid".
 class ScriptedCa {
@@ -488,42 +527,6 @@ private:
             o["certificate"] = m_base + "/cert";
         }
         return o;
-    }
-
-    // A certificate for `subject_key` signed by `issuer_key`, naming `names`.
-    static std::string make_cert(EVP_PKEY *subject_key, EVP_PKEY *issuer_key, const char *issuer,
-                                 const std::vector<std::string> &names, bool ca)
-    {
-        X509 *cert = X509_new();
-        X509_set_version(cert, 2);
-        ASN1_INTEGER_set(X509_get_serialNumber(cert), ca ? 1 : 2);
-        X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-        X509_gmtime_adj(X509_getm_notAfter(cert), 90 * k_day);
-        std::string cn = ca ? issuer : names.front();
-        X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
-                                   reinterpret_cast<const unsigned char *>(cn.c_str()), -1, -1, 0);
-        X509_NAME_add_entry_by_txt(X509_get_issuer_name(cert), "CN", MBSTRING_ASC,
-                                   reinterpret_cast<const unsigned char *>(issuer), -1, -1, 0);
-        X509_set_pubkey(cert, subject_key);
-        std::string san;
-        for (const auto &name : names) {
-            san += (san.empty() ? "DNS:" : ",DNS:") + name;
-        }
-        if (!san.empty()) {
-            X509_EXTENSION *ext =
-                X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san.c_str());
-            X509_add_ext(cert, ext, -1);
-            X509_EXTENSION_free(ext);
-        }
-        X509_sign(cert, issuer_key, EVP_sha256());
-        BIO *bio = BIO_new(BIO_s_mem());
-        PEM_write_bio_X509(bio, cert);
-        char *data = nullptr;
-        long size = BIO_get_mem_data(bio, &data);
-        std::string pem(data, static_cast<size_t>(size));
-        BIO_free(bio);
-        X509_free(cert);
-        return pem;
     }
 
     // Signs the CSR's key (or another one) for the CSR's names.
@@ -656,4 +659,91 @@ TEST_CASE("a hook that hangs is stopped at its timeout, with what it started")
     stopper.join();
     REQUIRE_FALSE(cancelled.ok());
     CHECK(cancelled.error().why.find("shutting down") != std::string::npos);
+}
+
+namespace {
+
+std::string read_at(int dir_fd, const char *name)
+{
+    int fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return {};
+    }
+    std::string out;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) {
+        out.append(buffer, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a certificate folder is replaced whole: never a new key next to an old certificate")
+{
+    TempDir dir;
+    CertStore store(dir.path());
+    fs::path folder = store.folder_for("swap.example");
+    std::vector<std::pair<std::string, std::string>> versions; // key, cert
+    for (int i = 0; i < 2; ++i) {
+        PKey key = generate_key(KeyType::ecdsa_p256).value();
+        versions.emplace_back(private_key_pem(key.get()),
+                              make_cert(key.get(), key.get(), "swap", {"swap.example"}, false));
+    }
+    CertMeta meta;
+    meta.names = {"swap.example"};
+    REQUIRE(store.save(folder, versions[0].second, "", versions[0].first, meta).ok());
+
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+        for (int i = 1; i <= 150; ++i) {
+            const auto &[key, cert] = versions[static_cast<size_t>(i % 2)];
+            CHECK(store.save(folder, cert, "", key, meta).ok());
+        }
+        done = true;
+    });
+    // What a reader opening both files in one folder can see.
+    int mismatches = 0;
+    int reads = 0;
+    while (!done) {
+        int dir_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0) {
+            continue;
+        }
+        std::string cert = read_at(dir_fd, "cert.pem");
+        std::string key = read_at(dir_fd, "privkey.pem");
+        ::close(dir_fd);
+        if (!cert.empty() && !key.empty()) {
+            ++reads;
+            mismatches += key_matches_certificate(key, cert) ? 0 : 1;
+        }
+    }
+    writer.join();
+    CHECK(reads > 0);
+    CHECK(mismatches == 0);
+    CHECK(fs::is_directory(folder));
+    CHECK(key_matches_certificate(read_file(folder / "privkey.pem").value(),
+                                  read_file(folder / "cert.pem").value()));
+
+    // A staging folder left by a process killed mid-save is neither listed
+    // nor kept; nor is anything else in the store's root touched.
+    fs::path stale = dir.path() / ".swap.example.new.tmp.12345.abcdef";
+    fs::path other = dir.path() / ".swap.example.new.example.new.tmp.1.a";
+    for (const auto &path : {stale, other}) {
+        fs::create_directories(path);
+        std::ofstream(path / "cert.pem") << versions[0].second;
+        std::ofstream(path / "privkey.pem") << versions[0].first;
+    }
+    CHECK(store.folders() == std::vector<fs::path>{folder});
+    REQUIRE(store.save(folder, versions[1].second, "", versions[1].first, meta).ok());
+    CHECK_FALSE(fs::exists(stale));
+    CHECK(fs::exists(other));
+    std::vector<std::string> left;
+    for (const auto &entry : fs::directory_iterator(dir.path())) {
+        left.push_back(entry.path().filename().string());
+    }
+    std::sort(left.begin(), left.end());
+    CHECK(left ==
+          std::vector<std::string>{".swap.example.new.example.new.tmp.1.a", "swap.example"});
 }
