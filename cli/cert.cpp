@@ -42,19 +42,38 @@ struct RenewOptions {
     ChallengeOptions challenge;
 };
 
+// Options that contradict each other are refused, not silently ranked: an
+// operator who passed both meant something this command would not do.
 void add_challenge_options(CLI::App *sub, ChallengeOptions &opts)
 {
     sub->add_option("--challenge", opts.challenge, "http-01 or dns-01")
         ->check(CLI::IsMember({"http-01", "dns-01"}));
-    sub->add_option("--http-port", opts.http_port,
-                    "Port of the standalone http-01 listener (default 80)")
-        ->check(CLI::Range(1, 65535));
-    sub->add_option("--webroot", opts.webroot,
-                    "Write http-01 answers below DIR/.well-known/acme-challenge/");
-    sub->add_flag("--http-via-serve", opts.via_serve,
-                  "Let a running `rcommerce serve` answer http-01");
+    auto *port = sub->add_option("--http-port", opts.http_port,
+                                 "Port of the standalone http-01 listener (default 80)")
+                     ->check(CLI::Range(1, 65535));
+    auto *webroot = sub->add_option("--webroot", opts.webroot,
+                                    "Write http-01 answers below DIR/.well-known/acme-challenge/");
+    auto *via_serve = sub->add_flag("--http-via-serve", opts.via_serve,
+                                    "Let a running `rcommerce serve` answer http-01");
     sub->add_option("--dns-hook", opts.dns_hook,
                     "dns-01 hook, called as CMD add|remove _acme-challenge.NAME VALUE");
+    webroot->excludes(port)->excludes(via_serve);
+    via_serve->excludes(port);
+}
+
+// `--challenge` against the options of the other challenge type; empty when
+// they agree. (`renew` may take both kinds: each applies to the certificates
+// validated that way.)
+std::string challenge_conflict(const ChallengeOptions &opts, bool http_port_given)
+{
+    bool http_options = http_port_given || !opts.webroot.empty() || opts.via_serve;
+    if (opts.challenge == "dns-01" && http_options) {
+        return "--challenge dns-01 with --http-port, --webroot or --http-via-serve";
+    }
+    if (opts.challenge == "http-01" && !opts.dns_hook.empty()) {
+        return "--challenge http-01 with --dns-hook";
+    }
+    return {};
 }
 
 acme::ChallengeSettings challenge_settings(const ChallengeOptions &opts,
@@ -83,9 +102,19 @@ std::string directory_url(const IssueOptions &opts, const config::LetsEncryptCon
                         : acme::configured_directory_url(le);
 }
 
-int run_issue(Context &context, const IssueOptions &opts)
+int run_issue(Context &context, const IssueOptions &opts, bool http_port_given)
 {
     const auto &le = context.config().tls.lets_encrypt;
+    std::string conflict = challenge_conflict(opts.challenge, http_port_given);
+    if (conflict.empty() && !opts.challenge.dns_hook.empty() &&
+        (http_port_given || !opts.challenge.webroot.empty() || opts.challenge.via_serve)) {
+        conflict = "--dns-hook with --http-port, --webroot or --http-via-serve";
+    }
+    if (!conflict.empty()) {
+        print_error("cert issue", conflict + " contradict each other",
+                    "one certificate is validated one way: keep the options of one challenge");
+        return k_exit_usage;
+    }
     acme::IssueRequest request;
     request.domains = opts.domains.empty() ? le.domains : opts.domains;
     request.email = opts.email.empty() ? le.email : opts.email;
@@ -93,6 +122,7 @@ int run_issue(Context &context, const IssueOptions &opts)
     request.ca_file = opts.ca_file.empty() ? le.ca_file : opts.ca_file;
     request.cache_dir = le.cache_dir;
     request.challenge = challenge_settings(opts.challenge, le);
+    request.challenge.hook_timeout = std::chrono::seconds(le.hook_timeout_seconds);
     std::string key_type = opts.key_type.empty() ? le.key_type : opts.key_type;
     request.key_type = acme::parse_key_type(key_type).value_or(acme::KeyType::ecdsa_p256);
     request.preferred_chain = opts.preferred_chain;
@@ -113,11 +143,17 @@ int run_issue(Context &context, const IssueOptions &opts)
 int run_renew(Context &context, const RenewOptions &opts, bool http_port_given)
 {
     const auto &le = context.config().tls.lets_encrypt;
+    if (auto conflict = challenge_conflict(opts.challenge, http_port_given); !conflict.empty()) {
+        print_error("cert renew", conflict + " contradict each other",
+                    "drop --challenge to keep each certificate's own challenge type");
+        return k_exit_usage;
+    }
     acme::RenewRequest request;
     request.cache_dir = le.cache_dir;
     request.force = opts.force;
     request.renew_before_days = opts.days > 0 ? opts.days : le.renew_before_days;
     request.deploy_hook = opts.deploy_hook;
+    request.hook_timeout = std::chrono::seconds(le.hook_timeout_seconds);
     request.ca_file = opts.ca_file.empty() ? le.ca_file : opts.ca_file;
     const ChallengeOptions &c = opts.challenge;
     if (!c.challenge.empty()) {
@@ -187,8 +223,11 @@ int run_list(Context &context, const std::string &format)
                         {"serial", m.serial_hex},
                         {"not_after", util::format_rfc3339(m.not_after)},
                         {"days_left", (m.not_after - now) / 86400},
-                        {"due", decision.due || m.revoked},
+                        // A key that does not fit (or a cert.pem that is
+                        // no certificate) cannot be served: renew replaces it.
+                        {"due", decision.due || m.revoked || !cert->key_matches},
                         {"revoked", m.revoked},
+                        {"key_matches", cert->key_matches},
                         {"path", cert->folder.string()}});
     }
     if (format == "json") {
@@ -203,9 +242,10 @@ int run_list(Context &context, const std::string &format)
         for (const auto &n : row["names"]) {
             names += (names.empty() ? "" : ",") + n.get<std::string>();
         }
-        std::string due = row["revoked"].get<bool>() ? "revoked"
-                          : row["due"].get<bool>()   ? "yes"
-                                                     : "no";
+        std::string due = row["revoked"].get<bool>()        ? "revoked"
+                          : !row["key_matches"].get<bool>() ? "broken"
+                          : row["due"].get<bool>()          ? "yes"
+                                                            : "no";
         std::cout << std::setw(32) << names << std::setw(22) << row["not_after"].get<std::string>()
                   << std::setw(6) << row["days_left"].get<int64_t>() << std::setw(9) << due
                   << row["path"].get<std::string>() << "\n";
@@ -245,8 +285,9 @@ void add_cert(CLI::App &app, Context &context)
     auto *issue = cert->add_subcommand("issue", "Obtain a certificate from an ACME CA");
     issue->add_option("--domain", issue_opts->domains, "Name on the certificate (repeatable)");
     issue->add_option("--email", issue_opts->email, "Account contact e-mail");
-    issue->add_flag("--staging", issue_opts->staging, "Use Let's Encrypt staging");
-    issue->add_option("--directory", issue_opts->directory, "ACME directory URL of another CA");
+    auto *staging = issue->add_flag("--staging", issue_opts->staging, "Use Let's Encrypt staging");
+    issue->add_option("--directory", issue_opts->directory, "ACME directory URL of another CA")
+        ->excludes(staging);
     issue->add_option("--ca-file", issue_opts->ca_file, "CA bundle for the directory's HTTPS");
     add_challenge_options(issue, issue_opts->challenge);
     issue->add_option("--key-type", issue_opts->key_type, "Certificate key type")
@@ -254,8 +295,11 @@ void add_cert(CLI::App &app, Context &context)
     issue->add_option("--preferred-chain", issue_opts->preferred_chain,
                       "Pick the chain whose root has this common name");
     issue->add_option("--eab-kid", issue_opts->eab_kid, "External Account Binding key id");
-    issue->callback([&context, issue_opts] {
-        context.action = [&context, issue_opts] { return run_issue(context, *issue_opts); };
+    issue->callback([&context, issue_opts, issue] {
+        bool given = issue->count("--http-port") > 0;
+        context.action = [&context, issue_opts, given] {
+            return run_issue(context, *issue_opts, given);
+        };
     });
 
     auto renew_opts = std::make_shared<RenewOptions>();

@@ -92,7 +92,9 @@ Status obtain_before_start(const config::Config &config, bool &stopped)
     if (!issued) {
         return issued.error();
     }
-    if (auto hooked = acme::run_deploy_hook(le.deploy_hook, *issued); !hooked) {
+    if (auto hooked = acme::run_deploy_hook(le.deploy_hook, *issued,
+                                            std::chrono::seconds(le.hook_timeout_seconds));
+        !hooked) {
         log::error("deploy hook failed", {{"why", hooked.error().why}});
     }
     return ok_status();

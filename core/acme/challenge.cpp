@@ -6,9 +6,12 @@
 
 #include <httplib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -68,8 +71,28 @@ std::string dns_record_name(std::string_view domain)
     return "_acme-challenge." + std::string(domain);
 }
 
+namespace {
+
+// Sends `signal` to the hook's process group, and waits up to `grace` for
+// the hook itself to end. True when it ended (and was reaped).
+bool stop_group(pid_t pid, int signal, std::chrono::milliseconds grace, int &status)
+{
+    ::kill(-pid, signal);
+    auto until = std::chrono::steady_clock::now() + grace;
+    while (std::chrono::steady_clock::now() < until) {
+        if (::waitpid(pid, &status, WNOHANG) == pid) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
+
+} // namespace
+
 Status run_hook(const std::string &command, const std::vector<std::string> &args,
-                const std::vector<std::pair<std::string, std::string>> &env)
+                const std::vector<std::pair<std::string, std::string>> &env,
+                std::chrono::seconds timeout, const util::Cancellation *cancel)
 {
     std::string script = command + " \"$@\"";
     std::vector<const char *> argv = {"sh", "-c", script.c_str(), "sh"};
@@ -77,28 +100,68 @@ Status run_hook(const std::string &command, const std::vector<std::string> &args
         argv.push_back(arg.c_str());
     }
     argv.push_back(nullptr);
+    // The environment is built before fork: `serve` has other threads, and
+    // only async-signal-safe calls are allowed between fork and exec.
+    std::vector<std::string> environment;
+    for (char **entry = environ; *entry != nullptr; ++entry) {
+        std::string_view text(*entry);
+        bool replaced = std::any_of(env.begin(), env.end(), [&](const auto &pair) {
+            return text.size() > pair.first.size() && text.rfind(pair.first, 0) == 0 &&
+                   text[pair.first.size()] == '=';
+        });
+        if (!replaced) {
+            environment.emplace_back(text);
+        }
+    }
+    for (const auto &[name, value] : env) {
+        environment.push_back(name + "=" + value);
+    }
+    std::vector<char *> envp;
+    for (auto &entry : environment) {
+        envp.push_back(entry.data());
+    }
+    envp.push_back(nullptr);
     pid_t pid = ::fork();
     if (pid < 0) {
         return make_error(ErrorKind::internal, "hook_failed", "running hook " + command,
                           std::strerror(errno));
     }
     if (pid == 0) {
+        // Its own process group, so a timeout stops whatever it started too.
+        ::setpgid(0, 0);
         // stdout carries the command's results; a hook's chatter goes to stderr.
         ::dup2(2, 1);
-        for (const auto &[name, value] : env) {
-            ::setenv(name.c_str(), value.c_str(), 1);
-        }
-        ::execv("/bin/sh", const_cast<char *const *>(argv.data()));
+        ::execve("/bin/sh", const_cast<char *const *>(argv.data()), envp.data());
         ::_exit(127);
     }
+    ::setpgid(pid, pid); // also here: no race with the kill below
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string stopped;
+    for (;;) {
+        pid_t done = ::waitpid(pid, &status, WNOHANG);
+        if (done == pid || (done < 0 && errno != EINTR)) {
+            break;
+        }
+        bool cancelled = cancel != nullptr && cancel->cancelled();
+        if (cancelled || std::chrono::steady_clock::now() >= deadline) {
+            stopped = cancelled ? "was stopped: the process is shutting down"
+                                : "did not finish within " + std::to_string(timeout.count()) +
+                                      " s and was stopped";
+            if (!stop_group(pid, SIGTERM, std::chrono::seconds(2), status)) {
+                stop_group(pid, SIGKILL, std::chrono::seconds(5), status);
+            }
+            ::kill(-pid, SIGKILL); // anything of its group still left
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    if (stopped.empty() && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         return ok_status();
     }
-    std::string why = WIFEXITED(status) ? "exited with " + std::to_string(WEXITSTATUS(status))
-                                        : "was killed by a signal";
+    std::string why = !stopped.empty()    ? stopped
+                      : WIFEXITED(status) ? "exited with " + std::to_string(WEXITSTATUS(status))
+                                          : "was killed by a signal";
     // The arguments say which call failed (`add _acme-challenge.x ...`);
     // they are a record name and a public TXT value, never a secret.
     std::string called = "hook \"" + command + "\"";
@@ -110,7 +173,11 @@ Status run_hook(const std::string &command, const std::vector<std::string> &args
         called += "`";
     }
     return make_error(ErrorKind::unavailable, "hook_failed", called, why,
-                      "run the hook by hand with the same arguments to see its output");
+                      !stopped.empty() && cancel != nullptr && cancel->cancelled() ? std::string()
+                      : !stopped.empty()
+                          ? "make the hook finish sooner, or raise "
+                            "tls.lets_encrypt.hook_timeout_seconds"
+                          : "run the hook by hand with the same arguments to see its output");
 }
 
 struct ChallengeResponder::Listener {
@@ -193,6 +260,20 @@ Status ChallengeResponder::add_http(const std::string &token, const std::string 
     fs::path dir = m_settings.http_mode == HttpMode::webroot
                        ? m_settings.webroot / ".well-known" / "acme-challenge"
                        : m_settings.shared_dir;
+    if (m_settings.http_mode == HttpMode::webroot) {
+        // The web server may run as another user: folders made here are
+        // 0755 whatever the umask (under 077 they were 0700 and validation
+        // failed with a 403). Folders the operator made are left alone.
+        for (const auto &folder : {m_settings.webroot / ".well-known", dir}) {
+            if (::mkdir(folder.c_str(), 0755) == 0) {
+                ::chmod(folder.c_str(), 0755);
+            } else if (errno != EEXIST) {
+                return make_error(ErrorKind::unavailable, "webroot_unusable",
+                                  "creating " + folder.string(), std::strerror(errno),
+                                  "check the permissions of the webroot");
+            }
+        }
+    }
     // World-readable on purpose: the web server answering may run as
     // another user, and a key authorization is public by design.
     if (auto written = write_file_atomic(dir / token, key_auth, 0644); !written) {
@@ -210,8 +291,9 @@ Status ChallengeResponder::add_dns(const std::string &domain, const std::string 
                           "dns-01 challenge for " + domain, "no DNS hook is configured",
                           "pass --dns-hook CMD (called as CMD add|remove NAME VALUE)");
     }
-    auto added = run_hook(m_settings.dns_hook, {"add", name, txt_value},
-                          {{"RCOMMERCE_ACME_DOMAIN", domain}});
+    auto added =
+        run_hook(m_settings.dns_hook, {"add", name, txt_value}, {{"RCOMMERCE_ACME_DOMAIN", domain}},
+                 m_settings.hook_timeout, m_settings.cancel);
     if (!added) {
         return added;
     }
@@ -227,7 +309,10 @@ void ChallengeResponder::cleanup()
     }
     m_files.clear();
     for (const auto &[name, value] : m_dns) {
-        if (auto removed = run_hook(m_settings.dns_hook, {"remove", name, value}, {}); !removed) {
+        // Not cancelled: a record left behind would outlive the shutdown.
+        auto removed =
+            run_hook(m_settings.dns_hook, {"remove", name, value}, {}, m_settings.hook_timeout);
+        if (!removed) {
             log::warn("DNS hook could not remove a challenge record",
                       {{"name", name}, {"why", removed.error().why}});
         }

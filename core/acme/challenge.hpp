@@ -9,8 +9,10 @@
 // return from `add` before the record is visible to the CA's resolvers.
 #pragma once
 
+#include "core/util/cancellation.hpp"
 #include "core/util/result.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -34,6 +36,8 @@ struct ChallengeSettings {
     std::filesystem::path webroot;
     std::filesystem::path shared_dir; // <cache_dir>/http-01
     std::string dns_hook;
+    std::chrono::seconds hook_timeout{600};
+    const util::Cancellation *cancel = nullptr; // ends a running hook; may be null
 };
 
 // Tokens are base64url (section 8.1); anything else never reaches a path.
@@ -45,9 +49,14 @@ struct ChallengeSettings {
 [[nodiscard]] std::string dns_record_name(std::string_view domain);
 
 // Runs `/bin/sh -c COMMAND "$@"` with `args` and extra environment; fails
-// with `hook_failed` unless it exits 0.
+// with `hook_failed` unless it exits 0 within `timeout`. A hook still
+// running at the timeout, or when `cancel` fires, is stopped with its whole
+// process group (SIGTERM, then SIGKILL): a hung DNS API call must not hold
+// the certificate's lock, or keep `serve` from shutting down, forever.
 [[nodiscard]] Status run_hook(const std::string &command, const std::vector<std::string> &args,
-                              const std::vector<std::pair<std::string, std::string>> &env);
+                              const std::vector<std::pair<std::string, std::string>> &env,
+                              std::chrono::seconds timeout = std::chrono::seconds(600),
+                              const util::Cancellation *cancel = nullptr);
 
 // Publishes challenge responses and removes every one of them again when
 // destroyed, whether the order succeeded or not.

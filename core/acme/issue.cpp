@@ -154,22 +154,39 @@ Result<Session> open_session(const IssueRequest &request, const CertStore &store
     }
     Session session{std::move(*client), nullptr};
     session.client->set_cancellation(request.cancel);
-    auto stored =
-        fresh_account ? std::nullopt : store.load_account(request.directory_url, request.email);
+    // The stored key is kept whatever else is wrong: certificates it ordered
+    // can only be revoked with it. A CA that forgot the account, or a lost
+    // account.json, is answered by registering the same key again (a CA
+    // returns the existing account for a known key, RFC 8555 section 7.3.1).
+    auto stored = store.load_account(request.directory_url, request.email);
     if (stored) {
-        auto key = AccountKey::from_pem(stored->key_pem);
-        if (key) {
+        if (auto key = AccountKey::from_pem(stored->key_pem)) {
             session.key = std::make_unique<AccountKey>(std::move(*key));
-            session.client->set_account(session.key.get(), stored->url);
-            return session;
+            session.client->set_account(session.key.get(), fresh_account ? "" : stored->url);
+            if (!fresh_account && !stored->url.empty()) {
+                return session;
+            }
+        } else {
+            log::warn("the stored ACME account key is unreadable; it is kept as "
+                      "key.pem.unreadable.* and a new account is registered",
+                      {{"directory", request.directory_url}, {"email", request.email}});
         }
     }
-    auto key = AccountKey::generate(KeyType::ecdsa_p256);
-    if (!key) {
-        return std::move(key).error();
+    if (!session.key) {
+        auto key = AccountKey::generate(KeyType::ecdsa_p256);
+        if (!key) {
+            return std::move(key).error();
+        }
+        session.key = std::make_unique<AccountKey>(std::move(*key));
+        session.client->set_account(session.key.get(), "");
+        // On disk before the CA knows it: a crash after registering must
+        // not lose the key of an account that exists.
+        auto kept =
+            store.save_new_account_key(request.directory_url, request.email, session.key->pem());
+        if (!kept) {
+            return std::move(kept).error();
+        }
     }
-    session.key = std::make_unique<AccountKey>(std::move(*key));
-    session.client->set_account(session.key.get(), "");
 
     // Section 7.3: a new account, with the terms agreed and the contact.
     const Directory &dir = session.client->directory();
@@ -181,8 +198,12 @@ Result<Session> open_session(const IssueRequest &request, const CertStore &store
         if (request.eab_kid.empty() || request.eab_hmac_key.empty()) {
             return make_error(ErrorKind::validation, "eab_required",
                               "creating an account at " + request.directory_url,
-                              "the CA requires External Account Binding",
-                              "pass --eab-kid and --eab-hmac-key from your CA");
+                              std::string("the CA requires External Account Binding and ") +
+                                  (request.eab_kid.empty() ? "no key id" : "no HMAC key") +
+                                  " was given",
+                              "pass --eab-kid with the key id your CA gave you, and put its "
+                              "HMAC key in RCOMMERCE_TLS_LETS_ENCRYPT_EAB_HMAC_KEY (or "
+                              "tls.lets_encrypt.eab_hmac_key)");
         }
         auto eab = make_eab(*session.key, request.eab_kid, request.eab_hmac_key, dir.new_account);
         if (!eab) {
@@ -238,7 +259,9 @@ Status authorize(Session &session, const json &order, const IssueRequest &reques
                  Clock::time_point deadline)
 {
     Client &client = *session.client;
-    ChallengeResponder responder(request.challenge);
+    ChallengeSettings settings = request.challenge;
+    settings.cancel = request.cancel;
+    ChallengeResponder responder(settings);
     std::string thumbprint = session.key->thumbprint();
     std::vector<std::pair<std::string, std::string>> pending; // authz url, domain
     for (const auto &url_json : order.value("authorizations", json::array())) {
@@ -549,14 +572,17 @@ Result<Issued> issue_locked(const IssueRequest &original, const std::vector<std:
     if (!pem) {
         return std::move(pem).error();
     }
-    auto certs = split_pem_chain(*pem);
-    auto info = read_certificate(certs.front());
+    auto certs = order_issued_chain(split_pem_chain(*pem), key->get(), names);
+    if (!certs) {
+        return std::move(certs).error();
+    }
+    auto info = read_certificate(certs->front());
     if (!info) {
         return std::move(info).error();
     }
     std::string chain;
-    for (size_t i = 1; i < certs.size(); ++i) {
-        chain += certs[i];
+    for (size_t i = 1; i < certs->size(); ++i) {
+        chain += (*certs)[i];
     }
 
     CertMeta meta;
@@ -582,7 +608,7 @@ Result<Issued> issue_locked(const IssueRequest &original, const std::vector<std:
     meta.dns_hook = request.challenge.dns_hook;
     meta.preferred_chain = request.preferred_chain;
     auto folder = store.folder_for(names.front());
-    if (auto saved = store.save(folder, certs.front(), chain, private_key_pem(key->get()), meta);
+    if (auto saved = store.save(folder, certs->front(), chain, private_key_pem(key->get()), meta);
         !saved) {
         return std::move(saved).error();
     }
@@ -614,6 +640,7 @@ IssueRequest request_from_meta(const CertMeta &meta, const RenewRequest &renew)
     c.http_port = renew.http_port.value_or(static_cast<int>(meta.http_port));
     c.webroot = renew.webroot.empty() ? meta.webroot : renew.webroot;
     c.dns_hook = renew.dns_hook.empty() ? meta.dns_hook : renew.dns_hook;
+    c.hook_timeout = renew.hook_timeout;
     return request;
 }
 
@@ -661,7 +688,9 @@ RenewReport renew_one(const CertStore &store, const std::filesystem::path &folde
     }
     report.outcome = RenewOutcome::renewed;
     report.detail = "valid until " + util::format_rfc3339(issued->meta.not_after);
-    if (auto hooked = run_deploy_hook(request.deploy_hook, *issued); !hooked) {
+    if (auto hooked =
+            run_deploy_hook(request.deploy_hook, *issued, request.hook_timeout, request.cancel);
+        !hooked) {
         report.outcome = RenewOutcome::failed;
         report.detail = "renewed, but the deploy hook failed: " + hooked.error().why;
     }
@@ -729,7 +758,8 @@ std::vector<RenewReport> renew_certificates(const RenewRequest &request)
     return reports;
 }
 
-Status run_deploy_hook(const std::string &hook, const Issued &issued)
+Status run_deploy_hook(const std::string &hook, const Issued &issued, std::chrono::seconds timeout,
+                       const util::Cancellation *cancel)
 {
     if (hook.empty()) {
         return ok_status();
@@ -740,7 +770,8 @@ Status run_deploy_hook(const std::string &hook, const Issued &issued)
     }
     return run_hook(
         hook, {},
-        {{"RCOMMERCE_RENEWED_DOMAINS", names}, {"RCOMMERCE_RENEWED_PATH", issued.folder.string()}});
+        {{"RCOMMERCE_RENEWED_DOMAINS", names}, {"RCOMMERCE_RENEWED_PATH", issued.folder.string()}},
+        timeout, cancel);
 }
 
 std::string configured_directory_url(const config::LetsEncryptConfig &le)
@@ -801,7 +832,21 @@ Status revoke_certificate(const std::filesystem::path &cache_dir, const std::str
     if (!client) {
         return std::move(client).error();
     }
-    (*client)->set_account(&*key, account->url);
+    std::string account_url = account->url;
+    if (account_url.empty()) {
+        // account.json was lost; the CA finds the account by its key.
+        (*client)->set_account(&*key, "");
+        auto found = post_checked(**client, (*client)->directory().new_account,
+                                  {{"onlyReturnExisting", true}}, Signer::jwk);
+        if (!found) {
+            return std::move(found).error();
+        }
+        if (!found->ok() || found->location.empty()) {
+            return problem_error("finding the account that ordered " + domain, *found);
+        }
+        account_url = found->location;
+    }
+    (*client)->set_account(&*key, account_url);
     json payload = {{"certificate", base64url_encode(*der)}, {"reason", reason}};
     auto response = post_checked(**client, (*client)->directory().revoke_cert, payload);
     if (!response) {

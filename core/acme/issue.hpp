@@ -78,6 +78,7 @@ struct RenewRequest {
     std::string dns_hook;
     std::string eab_kid;
     std::string eab_hmac_key;
+    std::chrono::seconds hook_timeout{600}; // DNS and deploy hooks
     // Stops the pass: the certificate in progress fails as cancelled and
     // no further one is looked at. May be null.
     const util::Cancellation *cancel = nullptr;
@@ -100,7 +101,9 @@ struct RenewReport {
 
 // Runs `hook` (if not empty) for a certificate just obtained or renewed,
 // with RCOMMERCE_RENEWED_DOMAINS (space-separated) and RCOMMERCE_RENEWED_PATH.
-[[nodiscard]] Status run_deploy_hook(const std::string &hook, const Issued &issued);
+[[nodiscard]] Status run_deploy_hook(const std::string &hook, const Issued &issued,
+                                     std::chrono::seconds timeout = std::chrono::seconds(600),
+                                     const util::Cancellation *cancel = nullptr);
 
 // The directory [tls.lets_encrypt] selects: directory_url when set, else
 // Let's Encrypt staging (use_staging) or production.

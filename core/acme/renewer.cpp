@@ -46,6 +46,7 @@ IssueRequest configured_issue_request(const config::LetsEncryptConfig &le)
         le.challenge == "dns-01" ? ChallengeType::dns_01 : ChallengeType::http_01;
     request.challenge.http_mode = HttpMode::serve;
     request.challenge.dns_hook = le.dns_hook;
+    request.challenge.hook_timeout = std::chrono::seconds(le.hook_timeout_seconds);
     return request;
 }
 
@@ -94,7 +95,10 @@ PassOutcome Renewer::run_pass()
         auto issued = issue_certificate(obtain);
         if (issued) {
             outcome.changed = true;
-            if (auto hooked = run_deploy_hook(m_le.deploy_hook, *issued); !hooked) {
+            if (auto hooked =
+                    run_deploy_hook(m_le.deploy_hook, *issued,
+                                    std::chrono::seconds(m_le.hook_timeout_seconds), &m_cancel);
+                !hooked) {
                 log::error("deploy hook failed", {{"why", hooked.error().why}});
             }
         } else if (is_cancelled(issued.error())) {
@@ -118,6 +122,7 @@ PassOutcome Renewer::run_pass()
     renew.ca_file = m_le.ca_file;
     renew.http_mode = HttpMode::serve; // the CLI's standalone port is ours now
     renew.dns_hook = m_le.dns_hook;
+    renew.hook_timeout = std::chrono::seconds(m_le.hook_timeout_seconds);
     renew.eab_kid = m_le.eab_kid;
     renew.eab_hmac_key = m_le.eab_hmac_key;
     renew.cancel = &m_cancel;

@@ -4,6 +4,7 @@
 #include "core/acme/names.hpp"
 
 #include <fcntl.h>
+#include <stdio.h> // renameat2
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -259,33 +261,74 @@ Result<CertLock> CertStore::lock(std::string_view folder) const
 Status CertStore::save(const fs::path &folder, const std::string &leaf, const std::string &chain,
                        const std::string &key_pem, const CertMeta &meta) const
 {
-    if (auto made = make_dirs(folder); !made) {
+    fs::path parent = folder.parent_path();
+    if (auto made = make_dirs(parent); !made) {
         return made;
     }
-    // Every file is complete on disk before any replaces its old version.
+    // Staging folders of a process killed mid-save hold private keys; the
+    // caller holds the certificate's lock, so none of them is in use.
+    // Only this certificate's: ".<name>.new.tmp.<pid>.<hex>", exactly.
+    std::string prefix = "." + folder.filename().string() + ".new.tmp.";
+    std::error_code ec;
+    for (const auto &entry : fs::directory_iterator(parent, ec)) {
+        std::string name = entry.path().filename().string();
+        std::string rest = name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : "";
+        if (std::count(rest.begin(), rest.end(), '.') == 1 &&
+            rest.find_first_not_of("0123456789abcdef.") == std::string::npos) {
+            fs::remove_all(entry.path(), ec);
+        }
+    }
+    // The new version is written whole into a staging folder, then swapped
+    // with the old folder in one rename: a reader (serve) or a crash sees
+    // either the old files or the new ones, never a new key next to an old
+    // certificate.
+    fs::path staging = temp_name(parent / (folder.filename().string() + ".new"));
+    if (::mkdir(staging.c_str(), 0755) != 0 || ::chmod(staging.c_str(), 0755) != 0) {
+        return io_error("creating folder", staging, errno);
+    }
     const std::vector<std::tuple<std::string, std::string, unsigned>> files = {
         {"privkey.pem", key_pem, 0600},
         {"cert.pem", leaf, 0644},
         {"chain.pem", chain, 0644},
         {"fullchain.pem", leaf + chain, 0644},
         {"meta.json", meta_to_json(meta).dump(2) + "\n", 0644}};
-    std::vector<std::pair<std::string, fs::path>> temps;
+    auto give_up = [&](Status status) {
+        fs::remove_all(staging, ec);
+        return status;
+    };
     for (const auto &[name, content, mode] : files) {
-        auto temp = write_temp(folder / name, content, mode);
+        auto temp = write_temp(staging / name, content, mode);
         if (!temp) {
-            for (const auto &written : temps) {
-                ::unlink(written.first.c_str());
+            return give_up(std::move(temp).error());
+        }
+        if (auto renamed = rename_into_place(*temp, staging / name); !renamed) {
+            return give_up(renamed);
+        }
+    }
+    if (auto synced = fsync_dir(staging); !synced) {
+        return give_up(synced);
+    }
+    struct stat info = {};
+    bool exists = ::lstat(folder.c_str(), &info) == 0;
+    if (exists && S_ISLNK(info.st_mode)) {
+        // An operator's symlinked certificate folder stays a symlink: its
+        // files are replaced one by one in the folder it points to.
+        for (const auto &[name, content, mode] : files) {
+            if (auto written = write_file_atomic(folder / name, content, mode); !written) {
+                return give_up(written);
             }
-            return std::move(temp).error();
         }
-        temps.emplace_back(*temp, folder / name);
+        return give_up(ok_status());
     }
-    for (const auto &[temp, path] : temps) {
-        if (auto renamed = rename_into_place(temp, path); !renamed) {
-            return renamed;
-        }
+    int rc = exists
+                 ? ::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, folder.c_str(), RENAME_EXCHANGE)
+                 : ::rename(staging.c_str(), folder.c_str());
+    if (rc != 0) {
+        return give_up(io_error("moving the new certificate into", folder, errno));
     }
-    return fsync_dir(folder);
+    // After an exchange the staging path holds the old version.
+    fs::remove_all(staging, ec);
+    return fsync_dir(parent);
 }
 
 Result<StoredCertificate> CertStore::load(const fs::path &folder) const
@@ -318,7 +361,9 @@ std::vector<fs::path> CertStore::folders() const
     std::vector<fs::path> found;
     std::error_code ec;
     for (const auto &entry : fs::directory_iterator(m_root, ec)) {
-        if (entry.is_directory() && fs::exists(entry.path() / "cert.pem")) {
+        // Dot folders are a save in progress, or one a crash interrupted.
+        if (entry.path().filename().string().rfind('.', 0) != 0 && entry.is_directory() &&
+            fs::exists(entry.path() / "cert.pem")) {
             found.push_back(entry.path());
         }
     }
@@ -344,21 +389,36 @@ std::optional<StoredAccount> CertStore::load_account(const std::string &director
                                                      const std::string &email) const
 {
     fs::path dir = account_dir(directory_url, email);
-    auto text = read_file(dir / "account.json");
     auto key = read_file(dir / "key.pem");
-    if (!text || !key) {
+    if (!key) {
         return std::nullopt;
     }
-    auto doc = nlohmann::json::parse(*text, nullptr, false);
+    auto text = read_file(dir / "account.json");
+    auto doc = nlohmann::json::parse(text ? *text : std::string(), nullptr, false);
     auto text_of = [&doc](const char *name) {
         auto it = doc.find(name);
         return it != doc.end() && it->is_string() ? it->get<std::string>() : std::string();
     };
-    if (doc.is_discarded() || !doc.is_object() || text_of("url").empty() ||
-        text_of("directory_url") != directory_url) {
-        return std::nullopt;
+    bool intact =
+        !doc.is_discarded() && doc.is_object() && text_of("directory_url") == directory_url;
+    return StoredAccount{intact ? text_of("url") : std::string(), *key};
+}
+
+Status CertStore::save_new_account_key(const std::string &directory_url, const std::string &email,
+                                       const std::string &key_pem) const
+{
+    fs::path dir = account_dir(directory_url, email);
+    std::error_code ec;
+    if (fs::exists(dir / "key.pem", ec)) {
+        fs::path aside = dir / ("key.pem.unreadable." + std::to_string(::time(nullptr)));
+        if (::rename((dir / "key.pem").c_str(), aside.c_str()) != 0) {
+            return io_error("setting aside the unreadable account key", dir / "key.pem", errno);
+        }
     }
-    return StoredAccount{text_of("url"), *key};
+    if (::unlink((dir / "account.json").c_str()) != 0 && errno != ENOENT) {
+        return io_error("removing", dir / "account.json", errno);
+    }
+    return write_file_atomic(dir / "key.pem", key_pem, 0600);
 }
 
 Status CertStore::save_account(const std::string &directory_url, const std::string &email,

@@ -102,8 +102,16 @@ public:
     // loads, for callers that must name a folder whose files are broken.
     [[nodiscard]] std::vector<std::filesystem::path> folders() const;
 
+    // The stored account key, with its URL when account.json is intact
+    // (an empty url otherwise); nullopt without a key file.
     [[nodiscard]] std::optional<StoredAccount> load_account(const std::string &directory_url,
                                                             const std::string &email) const;
+    // Stores a key about to be registered, before the CA sees it. An
+    // unreadable key file found there is renamed aside, never overwritten,
+    // and the account.json of the key it replaces is removed.
+    [[nodiscard]] Status save_new_account_key(const std::string &directory_url,
+                                              const std::string &email,
+                                              const std::string &key_pem) const;
     [[nodiscard]] Status save_account(const std::string &directory_url, const std::string &email,
                                       const StoredAccount &account) const;
 

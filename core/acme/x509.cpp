@@ -1,5 +1,7 @@
 #include "core/acme/x509.hpp"
 
+#include "core/util/strings.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -7,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <ctime>
 
 namespace rcommerce::acme {
@@ -203,6 +206,65 @@ Result<std::string> ari_cert_id(std::string_view leaf_pem)
     std::string key_id(reinterpret_cast<const char *>(ASN1_STRING_get0_data(aki)),
                        static_cast<size_t>(ASN1_STRING_length(aki)));
     return base64url_encode(key_id) + "." + base64url_encode(der.substr(2));
+}
+
+Result<std::vector<std::string>> order_issued_chain(const std::vector<std::string> &pems,
+                                                    EVP_PKEY *key,
+                                                    const std::vector<std::string> &names)
+{
+    std::vector<X509Ptr> certs;
+    for (const auto &pem : pems) {
+        certs.push_back(parse_pem(pem));
+        if (!certs.back()) {
+            return x509_error("reading the certificate the CA issued",
+                              "a block of the chain is not a certificate");
+        }
+    }
+    size_t leaf = certs.size();
+    for (size_t i = 0; i < certs.size() && leaf == certs.size(); ++i) {
+        if (X509_check_private_key(certs[i].get(), key) == 1) {
+            leaf = i;
+        }
+    }
+    ERR_clear_error();
+    if (leaf == certs.size()) {
+        return x509_error("checking the certificate the CA issued",
+                          "no certificate in the chain carries the key of this order's CSR; "
+                          "nothing was stored");
+    }
+    auto leaf_names = dns_names(certs[leaf].get());
+    for (const auto &name : names) {
+        bool found = std::any_of(leaf_names.begin(), leaf_names.end(),
+                                 [&](const auto &n) { return util::iequals(n, name); });
+        if (!found) {
+            return x509_error("checking the certificate the CA issued",
+                              "it does not name " + name + "; nothing was stored");
+        }
+    }
+    std::vector<std::string> ordered{pems[leaf]};
+    std::vector<bool> used(certs.size(), false);
+    used[leaf] = true;
+    for (size_t current = leaf;;) {
+        size_t next = certs.size();
+        for (size_t i = 0; i < certs.size() && next == certs.size(); ++i) {
+            if (!used[i] && X509_NAME_cmp(X509_get_subject_name(certs[i].get()),
+                                          X509_get_issuer_name(certs[current].get())) == 0) {
+                next = i;
+            }
+        }
+        if (next == certs.size()) {
+            break;
+        }
+        used[next] = true;
+        ordered.push_back(pems[next]);
+        current = next;
+    }
+    for (size_t i = 0; i < certs.size(); ++i) {
+        if (!used[i]) {
+            ordered.push_back(pems[i]);
+        }
+    }
+    return ordered;
 }
 
 bool key_matches_certificate(std::string_view key_pem, std::string_view cert_pem)

@@ -38,6 +38,15 @@ struct CertInfo {
 // base64url(serial DER content bytes).
 [[nodiscard]] Result<std::string> ari_cert_id(std::string_view leaf_pem);
 
+// The chain a CA returned, checked and put in serving order: the
+// certificate for `key` first, then each issuer after the certificate it
+// signed, then anything left over. Fails when no certificate carries `key`
+// or the leaf lacks one of `names`: storing it would pair a key with a
+// certificate it cannot serve, in place of one that works.
+[[nodiscard]] Result<std::vector<std::string>>
+order_issued_chain(const std::vector<std::string> &pems, EVP_PKEY *key,
+                   const std::vector<std::string> &names);
+
 // True when the private key belongs to the certificate.
 [[nodiscard]] bool key_matches_certificate(std::string_view key_pem, std::string_view cert_pem);
 

@@ -202,6 +202,10 @@ const std::vector<Key> &keys()
         {"tls.lets_encrypt", "retry_max_seconds", Kind::integer,
          RC_FIELD(tls.lets_encrypt.retry_max_seconds),
          "Longest wait between retries of a failing obtain or renewal in `serve`.", 1, 604800},
+        {"tls.lets_encrypt", "hook_timeout_seconds", Kind::integer,
+         RC_FIELD(tls.lets_encrypt.hook_timeout_seconds),
+         "How long a DNS or deploy hook may run before it is stopped and the order fails.", 1,
+         86400},
 
         {"security_headers", "enabled", Kind::boolean, RC_FIELD(security_headers.enabled),
          "Send the security headers below; an empty value switches one off."},

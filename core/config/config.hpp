@@ -71,6 +71,7 @@ struct LetsEncryptConfig {
     int64_t check_interval_seconds = 86400;
     int64_t retry_min_seconds = 300;
     int64_t retry_max_seconds = 21600;
+    int64_t hook_timeout_seconds = 600; // DNS and deploy hooks
 };
 
 struct TlsConfig {

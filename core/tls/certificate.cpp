@@ -299,7 +299,9 @@ std::vector<KeyPairPaths> acme_store_certificates(const fs::path &cache_dir)
     for (const auto &entry : fs::directory_iterator(cache_dir, ec)) {
         auto fullchain = entry.path() / "fullchain.pem";
         auto privkey = entry.path() / "privkey.pem";
-        if (entry.is_directory() && fs::exists(fullchain) && fs::exists(privkey)) {
+        // Dot folders are the ACME store's staging folders, never served.
+        bool staging = entry.path().filename().string().rfind('.', 0) == 0;
+        if (!staging && entry.is_directory() && fs::exists(fullchain) && fs::exists(privkey)) {
             out.push_back({fullchain, privkey});
         }
     }

@@ -95,6 +95,8 @@ COMMON=(--directory "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" --email ops@example.com
 run "$RC" cert issue "${COMMON[@]}" --domain eab.example --http-port "$HTTP_PORT"
 expect_code 2 "EAB required but not given"
 expect_contains "$ERR" "External Account Binding" "the error says EAB is required"
+expect_contains "$ERR" "RCOMMERCE_TLS_LETS_ENCRYPT_EAB_HMAC_KEY" "the hint names a real way to pass the key"
+expect_not_contains "$ERR" "--eab-hmac-key" "the hint names no option that does not exist"
 
 alt_root="$WORK/alt-root.pem"
 curl -sf --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/roots/1" >"$alt_root"

@@ -46,6 +46,16 @@ expect_eq "$(ls certs/accounts | wc -l)" "$accounts_before" "the stored account 
 run openssl x509 -in certs/san1.example/cert.pem -noout -text
 expect_contains "$OUT" "rsaEncryption" "--key-type rsa-2048 gives an RSA key"
 
+# --- a broken account.json never costs the account key -----------------
+# The key is the only way to revoke what the account ordered.
+acct=$(ls -d certs/accounts/*)
+key_sum=$(sha256sum <"$acct/key.pem")
+echo '{broken' >"$acct/account.json"
+run "$RC" cert issue "${COMMON[@]}" --domain single.example --http-port "$HTTP_PORT"
+expect_code 0 "issue with a broken account.json"
+expect_eq "$(sha256sum <"$acct/key.pem")" "$key_sum" "the account key is kept"
+expect_contains "$(cat "$acct/account.json")" "my-account" "account.json is restored"
+
 # --- http-01 through a webroot served by another web server -------------
 mkdir -p webroot
 # SO_REUSEADDR explicitly: the port has TIME_WAIT entries from the tests above.
@@ -62,6 +72,17 @@ run "$RC" cert issue "${COMMON[@]}" --domain web1.example --domain web2.example 
 expect_code 0 "webroot issue"
 verify_cert certs/web1.example web1.example web2.example
 expect_eq "$(ls webroot/.well-known/acme-challenge | wc -l)" 0 "webroot challenge files removed"
+# Under umask 077 the folders made in the webroot must still be readable by
+# a web server running as another user.
+rm -r webroot/.well-known
+umask 077
+run "$RC" cert issue "${COMMON[@]}" --domain web1.example --domain web2.example \
+    --webroot "$WORK/webroot"
+umask 022
+expect_code 0 "webroot issue under umask 077"
+expect_eq "$(stat -c %a webroot/.well-known webroot/.well-known/acme-challenge | xargs)" \
+    "755 755" "webroot folders are 0755 under umask 077"
+expect_eq "$(stat -c %a certs/web1.example/privkey.pem)" 600 "key is 0600 under umask 077"
 
 # --- http-01 through the challenge files a running `serve` answers from --
 # The web server stands in for `serve`: it maps the well-known path onto
@@ -89,6 +110,19 @@ run "$RC" cert issue "${COMMON[@]}" --domain '*.other.example' --http-port "$HTT
 expect_code 2 "a wildcard with http-01 is refused"
 expect_contains "$ERR" "dns-01" "the refusal names dns-01"
 
+# Options that contradict each other are refused before the CA is asked.
+for conflict in "--webroot $WORK --http-via-serve" "--webroot $WORK --http-port 5" \
+    "--http-via-serve --http-port 5" "--staging" "--challenge dns-01 --dns-hook $HOOK --webroot $WORK" \
+    "--challenge http-01 --dns-hook $HOOK" "--dns-hook $HOOK --http-port 5"; do
+    # shellcheck disable=SC2086 # the options are split on purpose
+    run "$RC" cert issue "${COMMON[@]}" --domain conflict.example $conflict
+    expect_code 2 "cert issue $conflict is a usage error"
+done
+run "$RC" cert renew --challenge dns-01 --http-port 5
+expect_code 2 "cert renew --challenge dns-01 --http-port is a usage error"
+expect_contains "$ERR" "contradict" "the error says the options contradict"
+[ ! -e certs/conflict.example ] && pass || fail "no order for contradicting options"
+
 # --- IDN: the A-label is what the CA sees; a wildcard IDN takes dns-01 --
 run "$RC" cert issue "${COMMON[@]}" --domain 'bücher.example' --http-port "$HTTP_PORT"
 expect_code 0 "IDN issue"
@@ -99,6 +133,16 @@ run "$RC" cert issue "${COMMON[@]}" --domain '*.bücher.example' --challenge dns
     --dns-hook "$HOOK"
 expect_code 0 "wildcard IDN issue with dns-01"
 verify_cert certs/_wildcard_.xn--bcher-kva.example '*.xn--bcher-kva.example'
+
+# --- a DNS hook that hangs is stopped at the hook timeout ---------------
+printf '#!/bin/sh\nsleep 300\n' >hang-hook.sh && chmod +x hang-hook.sh
+started=$(date +%s)
+RCOMMERCE_TLS_LETS_ENCRYPT_HOOK_TIMEOUT_SECONDS=2 run "$RC" cert issue "${COMMON[@]}" \
+    --domain hang.example --challenge dns-01 --dns-hook "$WORK/hang-hook.sh"
+expect_code 1 "a hanging DNS hook fails the order"
+expect_contains "$ERR" "did not finish within 2 s" "the error says the hook timed out"
+[ $(($(date +%s) - started)) -lt 30 ] && pass || fail "the hook was stopped at its timeout"
+[ ! -e certs/hang.example ] && pass || fail "no certificate folder after a hung hook"
 
 # --- a challenge nobody answers: exit 1, domain and reason, no files ---
 run "$RC" cert issue "${COMMON[@]}" --domain unreachable.example --http-port "$(free_port)"
@@ -133,11 +177,32 @@ expect_contains "$OUT" "web1.example,web2.example" "table lists the names"
 
 # --- revocation with the account key -----------------------------------
 serial=$(openssl x509 -in certs/web1.example/cert.pem -noout -serial | cut -d= -f2)
+rm "$acct/account.json" # revocation finds the account by its key
 run "$RC" cert revoke --domain web1.example --reason superseded
-expect_code 0 "revoke"
+expect_code 0 "revoke without account.json"
 status=$(curl -sf --cacert "$PEBBLE_CA" "$PEBBLE_MGMT/cert-status-by-serial/${serial,,}")
 expect_contains "$status" '"Revoked"' "Pebble reports the certificate revoked"
 run "$RC" cert list --format json
 expect_contains "$OUT" '"revoked": true' "list shows the revocation"
+
+# A key that does not fit its certificate is shown, not hidden.
+cp certs/single.example/privkey.pem single-key.pem
+cp certs/san1.example/privkey.pem certs/single.example/privkey.pem
+run "$RC" cert list
+expect_contains "$(grep '^single.example ' <<<"$OUT")" "broken" "list shows a mismatched key"
+run "$RC" cert list --format json
+expect_eq "$(jq -r '.[] | select(.names[0]=="single.example") | "\(.due) \(.key_matches)"' \
+    <<<"$OUT")" "true false" "list JSON marks it due, key not matching"
+: >certs/single.example/cert.pem
+run "$RC" cert list
+expect_contains "$(grep '^single.example ' <<<"$OUT")" "broken" "list shows an empty cert.pem"
+cp single-key.pem certs/single.example/privkey.pem
+
+# An unreadable account key is set aside, not overwritten.
+echo garbage >"$acct/key.pem"
+run "$RC" cert issue "${COMMON[@]}" --domain single.example --http-port "$HTTP_PORT"
+expect_code 0 "issue with an unreadable account key"
+expect_eq "$(cat "$acct"/key.pem.unreadable.*)" garbage "the unreadable key is kept aside"
+expect_contains "$ERR" "unreadable" "the operator is told"
 
 finish

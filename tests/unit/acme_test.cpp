@@ -12,15 +12,21 @@
 #include "tests/unit/loopback.hpp"
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <httplib.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 using namespace rcommerce;
@@ -385,12 +391,54 @@ TEST_CASE("metadata survives a round trip and garbage is refused")
 
 namespace {
 
+// A certificate for `subject_key` signed by `issuer_key`, naming `names`.
+std::string make_cert(EVP_PKEY *subject_key, EVP_PKEY *issuer_key, const char *issuer,
+                      const std::vector<std::string> &names, bool ca)
+{
+    X509 *cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), ca ? 1 : 2);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 90 * k_day);
+    std::string cn = ca ? issuer : names.front();
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char *>(cn.c_str()), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(X509_get_issuer_name(cert), "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char *>(issuer), -1, -1, 0);
+    X509_set_pubkey(cert, subject_key);
+    std::string san;
+    for (const auto &name : names) {
+        san += (san.empty() ? "DNS:" : ",DNS:") + name;
+    }
+    if (!san.empty()) {
+        X509_EXTENSION *ext =
+            X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, san.c_str());
+        X509_add_ext(cert, ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+    X509_sign(cert, issuer_key, EVP_sha256());
+    BIO *bio = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(bio, cert);
+    char *data = nullptr;
+    long size = BIO_get_mem_data(bio, &data);
+    std::string pem(data, static_cast<size_t>(size));
+    BIO_free(bio);
+    X509_free(cert);
+    return pem;
+}
+
 // A scripted CA over plain HTTP: badNonce on the first newOrder, then
 // orderNotReady on the first finalize, then "processing" before "valid".
 class ScriptedCa {
 public:
-    explicit ScriptedCa(std::string chain_pem) : m_chain(std::move(chain_pem))
+    // How the certificate comes back: as a CA should, intermediate first,
+    // or for a key other than the CSR's.
+    enum class Chain { leaf_first, issuer_first, foreign_key };
+
+    explicit ScriptedCa(Chain chain = Chain::leaf_first) : m_chain_mode(chain)
     {
+        m_ca_key = generate_key(KeyType::ecdsa_p256).value();
+        m_ca_pem = make_cert(m_ca_key.get(), m_ca_key.get(), "Scripted CA", {}, true);
         // Routes read m_base only when called, after start_loopback set it.
         m_server.Get("/dir", [this](const httplib::Request &, httplib::Response &res) {
             nlohmann::json dir = {{"newNonce", m_base + "/nonce"},
@@ -455,6 +503,7 @@ private:
             if (++finalize_calls == 1) {
                 return problem(res, "urn:ietf:params:acme:error:orderNotReady");
             }
+            issue(decode_json(jws["payload"].get<std::string>())["csr"].get<std::string>());
             res.set_content(order("processing").dump(), "application/json");
         } else if (req.path == "/order/1") {
             ++order_polls;
@@ -462,6 +511,7 @@ private:
                 finalize_calls < 2 ? "ready" : (order_polls < 4 ? "processing" : "valid");
             res.set_content(order(status).dump(), "application/json");
         } else if (req.path == "/cert") {
+            std::lock_guard lock(m_mutex);
             res.set_content(m_chain, "application/pem-certificate-chain");
         } else {
             res.status = 404;
@@ -479,10 +529,30 @@ private:
         return o;
     }
 
+    // Signs the CSR's key (or another one) for the CSR's names.
+    void issue(const std::string &csr_b64)
+    {
+        std::string der = base64url_decode(csr_b64).value();
+        const auto *p = reinterpret_cast<const unsigned char *>(der.data());
+        X509_REQ *req = d2i_X509_REQ(nullptr, &p, static_cast<long>(der.size()));
+        EVP_PKEY *csr_key = X509_REQ_get_pubkey(req);
+        PKey other = generate_key(KeyType::ecdsa_p256).value();
+        std::string leaf = make_cert(m_chain_mode == Chain::foreign_key ? other.get() : csr_key,
+                                     m_ca_key.get(), "Scripted CA", {"scripted.example"}, false);
+        EVP_PKEY_free(csr_key);
+        X509_REQ_free(req);
+        std::lock_guard lock(m_mutex);
+        m_chain = m_chain_mode == Chain::issuer_first ? m_ca_pem + leaf : leaf + m_ca_pem;
+    }
+
     httplib::Server m_server;
     std::thread m_thread;
     int m_port = 0;
     std::string m_base;
+    Chain m_chain_mode;
+    PKey m_ca_key;
+    std::string m_ca_pem;
+    std::mutex m_mutex;
     std::string m_chain;
     int m_nonce = 0;
     bool m_nonce_rejected = false;
@@ -494,15 +564,7 @@ private:
 TEST_CASE("orderNotReady at finalize is answered by polling and finalizing again")
 {
     TempDir dir;
-    std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                      "-days 90 -subj /CN=scripted.example -addext "
-                      "subjectAltName=DNS:scripted.example -keyout " +
-                      (dir.path() / "k.pem").string() + " -out " + (dir.path() / "c.pem").string() +
-                      " 2>/dev/null";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    std::string pem = read_file(dir.path() / "c.pem").value();
-    ScriptedCa ca(pem + pem);
-
+    ScriptedCa ca;
     IssueRequest request;
     request.domains = {"scripted.example"};
     request.directory_url = ca.directory();
@@ -515,6 +577,38 @@ TEST_CASE("orderNotReady at finalize is answered by polling and finalizing again
     CHECK(ca.order_polls >= 4);
     CHECK(issued->meta.names == std::vector<std::string>{"scripted.example"});
     CHECK(fs::exists(dir.path() / "certs" / "scripted.example" / "fullchain.pem"));
+}
+
+TEST_CASE("a chain in the wrong order is stored leaf first; a leaf for another key is refused")
+{
+    TempDir dir;
+    fs::path folder = dir.path() / "certs" / "scripted.example";
+    IssueRequest request;
+    request.domains = {"scripted.example"};
+    request.cache_dir = dir.path() / "certs";
+    request.deadline = std::chrono::seconds(20);
+    {
+        ScriptedCa ca(ScriptedCa::Chain::issuer_first);
+        request.directory_url = ca.directory();
+        auto issued = issue_certificate(request);
+        REQUIRE_MESSAGE(issued.ok(), (issued.ok() ? "" : issued.error().why));
+    }
+    auto cert = read_file(folder / "cert.pem").value();
+    auto key = read_file(folder / "privkey.pem").value();
+    CHECK(key_matches_certificate(key, cert));
+    CHECK(read_certificate(cert).value().subject == "CN=scripted.example");
+    CHECK(read_certificate(read_file(folder / "chain.pem").value()).value().subject ==
+          "CN=Scripted CA");
+    CHECK(read_file(folder / "fullchain.pem").value().rfind(cert, 0) == 0);
+
+    // The good certificate stays when the CA returns one for another key.
+    ScriptedCa foreign(ScriptedCa::Chain::foreign_key);
+    request.directory_url = foreign.directory();
+    auto refused = issue_certificate(request);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().why.find("key of this order's CSR") != std::string::npos);
+    CHECK(read_file(folder / "cert.pem").value() == cert);
+    CHECK(read_file(folder / "privkey.pem").value() == key);
 }
 
 TEST_CASE("hooks get their arguments verbatim and fail on a non-zero exit")
@@ -534,4 +628,122 @@ TEST_CASE("hooks get their arguments verbatim and fail on a non-zero exit")
     REQUIRE_FALSE(which.ok());
     CHECK(which.error().what ==
           "hook \"exit 7\" called as `exit 7 add _acme-challenge.x.example v4lue`");
+}
+
+TEST_CASE("a hook that hangs is stopped at its timeout, with what it started")
+{
+    TempDir dir;
+    fs::path pid_file = dir.path() / "child.pid";
+    std::string hook = "sleep 60 & echo $! >'" + pid_file.string() + "'; wait; :";
+    auto started = std::chrono::steady_clock::now();
+    auto timed_out = run_hook(hook, {"add"}, {}, std::chrono::seconds(1));
+    auto took = std::chrono::steady_clock::now() - started;
+    REQUIRE_FALSE(timed_out.ok());
+    CHECK(timed_out.error().why == "did not finish within 1 s and was stopped");
+    CHECK(timed_out.error().hint.find("hook_timeout_seconds") != std::string::npos);
+    CHECK(took < std::chrono::seconds(10));
+    pid_t child = std::stoi(read_file(pid_file).value());
+    bool gone = false;
+    for (int i = 0; i < 100 && !gone; ++i) {
+        gone = ::kill(child, 0) != 0;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK_MESSAGE(gone, "the hook's own child was stopped too");
+
+    util::Cancellation cancel;
+    std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        cancel.cancel();
+    });
+    auto cancelled = run_hook("sleep 60", {}, {}, std::chrono::seconds(600), &cancel);
+    stopper.join();
+    REQUIRE_FALSE(cancelled.ok());
+    CHECK(cancelled.error().why.find("shutting down") != std::string::npos);
+}
+
+namespace {
+
+std::string read_at(int dir_fd, const char *name)
+{
+    int fd = ::openat(dir_fd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return {};
+    }
+    std::string out;
+    char buffer[4096];
+    for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) {
+        out.append(buffer, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a certificate folder is replaced whole: never a new key next to an old certificate")
+{
+    TempDir dir;
+    CertStore store(dir.path());
+    fs::path folder = store.folder_for("swap.example");
+    std::vector<std::pair<std::string, std::string>> versions; // key, cert
+    for (int i = 0; i < 2; ++i) {
+        PKey key = generate_key(KeyType::ecdsa_p256).value();
+        versions.emplace_back(private_key_pem(key.get()),
+                              make_cert(key.get(), key.get(), "swap", {"swap.example"}, false));
+    }
+    CertMeta meta;
+    meta.names = {"swap.example"};
+    REQUIRE(store.save(folder, versions[0].second, "", versions[0].first, meta).ok());
+
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+        for (int i = 1; i <= 150; ++i) {
+            const auto &[key, cert] = versions[static_cast<size_t>(i % 2)];
+            CHECK(store.save(folder, cert, "", key, meta).ok());
+        }
+        done = true;
+    });
+    // What a reader opening both files in one folder can see.
+    int mismatches = 0;
+    int reads = 0;
+    while (!done) {
+        int dir_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0) {
+            continue;
+        }
+        std::string cert = read_at(dir_fd, "cert.pem");
+        std::string key = read_at(dir_fd, "privkey.pem");
+        ::close(dir_fd);
+        if (!cert.empty() && !key.empty()) {
+            ++reads;
+            mismatches += key_matches_certificate(key, cert) ? 0 : 1;
+        }
+    }
+    writer.join();
+    CHECK(reads > 0);
+    CHECK(mismatches == 0);
+    CHECK(fs::is_directory(folder));
+    CHECK(key_matches_certificate(read_file(folder / "privkey.pem").value(),
+                                  read_file(folder / "cert.pem").value()));
+
+    // A staging folder left by a process killed mid-save is neither listed
+    // nor kept; nor is anything else in the store's root touched.
+    fs::path stale = dir.path() / ".swap.example.new.tmp.12345.abcdef";
+    fs::path other = dir.path() / ".swap.example.new.example.new.tmp.1.a";
+    for (const auto &path : {stale, other}) {
+        fs::create_directories(path);
+        std::ofstream(path / "cert.pem") << versions[0].second;
+        std::ofstream(path / "privkey.pem") << versions[0].first;
+    }
+    CHECK(store.folders() == std::vector<fs::path>{folder});
+    REQUIRE(store.save(folder, versions[1].second, "", versions[1].first, meta).ok());
+    CHECK_FALSE(fs::exists(stale));
+    CHECK(fs::exists(other));
+    std::vector<std::string> left;
+    for (const auto &entry : fs::directory_iterator(dir.path())) {
+        left.push_back(entry.path().filename().string());
+    }
+    std::sort(left.begin(), left.end());
+    CHECK(left ==
+          std::vector<std::string>{".swap.example.new.example.new.tmp.1.a", "swap.example"});
 }
