@@ -491,12 +491,21 @@ private:
                 looks_like_key = true;
             }
         }
-        if (!looks_like_key) {
-            return;
-        }
         std::vector<std::string> candidates;
         for (const auto &key : keys()) {
             candidates.push_back(env_name(dotted(key)));
+        }
+        if (!looks_like_key) {
+            // A misspelt section (RCOMMERCE_DATABSE_URL) would otherwise be
+            // ignored and the default silently used; a variable a slip or two
+            // away from a real key is taken for one.
+            constexpr size_t k_max_slips = 2;
+            bool near = std::any_of(candidates.begin(), candidates.end(), [&](const auto &name) {
+                return util::edit_distance(var, name) <= k_max_slips;
+            });
+            if (!near) {
+                return;
+            }
         }
         auto best = util::closest(var, candidates);
         problem("environment", 0, var, "unknown configuration variable " + var,

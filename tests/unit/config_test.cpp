@@ -271,6 +271,22 @@ TEST_CASE("bad environment values and unknown variables are named")
     CHECK(typo->hint == "did you mean RCOMMERCE_LOG_LEVEL?");
 }
 
+TEST_CASE("a misspelt section in a variable is named, other RCOMMERCE_ variables are not")
+{
+    auto loaded = load_text("", {{"RCOMMERCE_DATABSE_URL", "sqlite:///srv/shop.db"},
+                                 {"RCOMMERCE_SEVER_PORT", "9000"},
+                                 {"RCOMMERCE_CONFIG", "x.toml"},
+                                 {"RCOMMERCE_RENEWED_DOMAINS", "a.example"},
+                                 {"RCOMMERCE_TEST_DATA", "/tmp"}});
+    const Problem *database = problem_for(loaded, "RCOMMERCE_DATABSE_URL");
+    REQUIRE(database != nullptr);
+    CHECK(database->hint == "did you mean RCOMMERCE_DATABASE_URL?");
+    const Problem *port = problem_for(loaded, "RCOMMERCE_SEVER_PORT");
+    REQUIRE(port != nullptr);
+    CHECK(port->hint == "did you mean RCOMMERCE_SERVER_PORT?");
+    CHECK(loaded.problems.size() == 2);
+}
+
 TEST_CASE("env_name maps dotted keys")
 {
     CHECK(env_name("tls.lets_encrypt.email") == "RCOMMERCE_TLS_LETS_ENCRYPT_EMAIL");
