@@ -24,6 +24,21 @@ for sub in serve "cert issue" "cert renew" "cert list" "cert revoke" check-heade
     expect_contains "$OUT" "Usage" "$sub --help prints usage"
 done
 
+# Output that cannot be written is a failure, never a silent truncated file.
+if [ -w /dev/full ]; then
+    for command in "config init" "--version" "completions bash"; do
+        # shellcheck disable=SC2086
+        run bash -c "\"\$0\" $command >/dev/full" "$RC"
+        expect_code 1 "$command to a full disk"
+        expect_contains "$ERR" "rcommerce: error: writing the output" \
+            "$command names the failed write"
+    done
+fi
+# A reader that stops early (`| head`) is no error.
+run bash -o pipefail -c '"$0" config init | head -c 10 >/dev/null' "$RC"
+expect_code 0 "config init | head"
+expect_eq "$ERR" "" "config init | head prints no error"
+
 run "$RC"
 expect_code 2 "no subcommand is a usage error"
 expect_contains "$ERR" "rcommerce: error:" "usage errors use the one error format"
