@@ -227,6 +227,17 @@ run "$RC" db migrate
 expect_code 2 "a truncated SQLite header"
 expect_not_contains "$ERR" "terminate" "no crash on a truncated file"
 
+# An rcommerce database cut short (a full disk, a copy taken mid-write) is
+# damaged, not "not SQLite": the hint is a backup, not another database.url.
+use_db whole.db
+"$RC" db migrate >/dev/null
+head -c 20000 whole.db >cut.db
+use_db cut.db
+run "$RC" db status
+expect_code 2 "a damaged database"
+expect_contains "$ERR" "damaged" "a cut-short database is called damaged"
+expect_contains "$ERR" ".recover" "the hint says how to salvage it"
+
 # Another program's SQLite database is not migrated into.
 sqlite3 foreign.db "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER);
     INSERT INTO invoices (total) VALUES (42);"
