@@ -33,14 +33,12 @@ void configure_logging(Context &context)
     // The config may be invalid or absent; logging must still work, so fall
     // back to defaults rather than fail here.
     if (level_text.empty() || format_text.empty()) {
-        auto located = config::locate(context.config_path, config::process_environment());
-        if (located) {
-            auto loaded = config::load(*located, config::process_environment());
+        if (const auto &loaded = context.loaded()) {
             if (level_text.empty()) {
-                level_text = loaded.config.log.level;
+                level_text = loaded->config.log.level;
             }
             if (format_text.empty()) {
-                format_text = loaded.config.log.format;
+                format_text = loaded->config.log.format;
             }
         }
     }
@@ -130,33 +128,39 @@ int check_stdout(int code)
 
 } // namespace
 
+const Result<config::Loaded> &Context::loaded()
+{
+    if (!m_loaded) {
+        auto env = config::process_environment();
+        auto located = config::locate(config_path, env);
+        m_loaded = located ? Result<config::Loaded>(config::load(*located, env))
+                           : Result<config::Loaded>(located.error());
+    }
+    return *m_loaded;
+}
+
 const config::Config &Context::config()
 {
-    if (m_loaded) {
-        return m_loaded->config;
-    }
-    auto env = config::process_environment();
-    auto located = config::locate(config_path, env);
-    if (!located) {
-        print_error(located.error());
+    const auto &read = loaded();
+    if (!read) {
+        print_error(read.error());
         throw ExitRequest{k_exit_usage};
     }
-    m_loaded = config::load(*located, env);
-    if (!m_loaded->problems.empty()) {
-        for (const auto &problem : m_loaded->problems) {
+    if (!read->problems.empty()) {
+        for (const auto &problem : read->problems) {
             std::cerr << "rcommerce: error: " << config::format_problem(problem) << "\n";
         }
         std::cerr << "hint: run `rcommerce config check` for the full report, "
                      "`rcommerce config init` for an example\n";
         throw ExitRequest{k_exit_usage};
     }
-    return m_loaded->config;
+    return read->config;
 }
 
 std::string Context::config_source()
 {
-    if (m_loaded && m_loaded->file) {
-        return m_loaded->file->string();
+    if (m_loaded && *m_loaded && (*m_loaded)->file) {
+        return (*m_loaded)->file->string();
     }
     return "built-in defaults";
 }

@@ -8,7 +8,9 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -988,7 +990,9 @@ Result<std::optional<std::filesystem::path>> locate(const std::optional<std::str
                 "it is a directory, not a file (named by " + origin + ")",
                 "name the TOML file itself, e.g. " + (fs::path(path) / "rcommerce.toml").string());
         }
-        if (!fs::is_regular_file(path, ec)) {
+        // Anything else that exists is read: a FIFO from `--config <(...)` or
+        // /dev/null for "the defaults only" are as good as a file.
+        if (!fs::exists(path, ec)) {
             return make_error(ErrorKind::validation, "config_not_found",
                               "reading configuration " + path,
                               "no such file (named by " + origin + ")",
@@ -1052,7 +1056,10 @@ Loaded load(const std::optional<std::filesystem::path> &file, const Environment 
     std::ifstream in(*file, std::ios::binary);
     if (!in) {
         Loaded loaded;
-        loaded.problems.push_back({file->string(), 0, "", "cannot be read", "check permissions"});
+        loaded.file = file;
+        loaded.problems.push_back({file->string(), 0, "",
+                                   std::string("cannot be read: ") + std::strerror(errno),
+                                   "check the permissions of the file and its folders"});
         return loaded;
     }
     std::ostringstream text;
