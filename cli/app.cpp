@@ -154,6 +154,9 @@ const config::Config &Context::config()
                      "`rcommerce config init` for an example\n";
         throw ExitRequest{k_exit_usage};
     }
+    for (const auto &warning : read->warnings) {
+        log::warn(config::format_problem(warning));
+    }
     return read->config;
 }
 

@@ -23,6 +23,9 @@ int run_check(Context &context)
     if (overridden) {
         source += " with RCOMMERCE_* environment overrides";
     }
+    for (const auto &warning : loaded.warnings) {
+        std::cerr << "warning: " << config::format_problem(warning) << "\n";
+    }
     if (loaded.problems.empty()) {
         std::cout << source << ": configuration is valid\n";
         return k_exit_ok;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -961,6 +962,40 @@ std::string render(const Config &config, bool with_docs)
     return out.str();
 }
 
+// A secret written in a file that every user can read is theirs too. Group
+// read is left alone: 640 with a service group is a common, deliberate setup.
+void warn_about_exposed_secrets(Loaded &loaded, const Environment &env)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto status = fs::status(*loaded.file, ec);
+    if (ec || !fs::is_regular_file(status) ||
+        (status.permissions() & fs::perms::others_read) == fs::perms::none) {
+        return;
+    }
+    for (const auto &key : keys()) {
+        if (!key.secret || static_cast<std::string *>(key.field(loaded.config))->empty()) {
+            continue;
+        }
+        auto var = env_name(dotted(key));
+        bool from_env = std::any_of(env.begin(), env.end(),
+                                    [&](const auto &entry) { return entry.first == var; });
+        if (from_env) {
+            continue;
+        }
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o",
+                      static_cast<unsigned>(status.permissions()) & 0777U);
+        loaded.warnings.push_back({loaded.file->string(), 0, dotted(key),
+                                   "holds the secret " + dotted(key) +
+                                       " but every user can read the file (mode " + mode + ")",
+                                   "chmod 600 " + loaded.file->string() +
+                                       ", or 640 to share it with a group; or move "
+                                       "the secret to " +
+                                       var});
+    }
+}
+
 } // namespace
 
 Environment process_environment()
@@ -1066,6 +1101,7 @@ Loaded load(const std::optional<std::filesystem::path> &file, const Environment 
     text << in.rdbuf();
     Loaded loaded = load_from_string(text.str(), file->string(), env);
     loaded.file = file;
+    warn_about_exposed_secrets(loaded, env);
     return loaded;
 }
 

@@ -133,6 +133,19 @@ expect_contains "$OUT" "port = 9443" "environment overrides file"
 expect_not_contains "$OUT" "sk_test_secretvalue" "secret masked"
 expect_contains "$OUT" 'api_key = "********"' "masked secret shown as stars"
 
+# A secret in a file every user can read is warned about (never printed).
+printf '[payment.stripe]\nwebhook_secret = "whsec_filesecret"\n' >secret.toml
+chmod 644 secret.toml
+run "$RC" config check --config secret.toml
+expect_code 0 "a readable secret is a warning, not an error"
+expect_contains "$ERR" "warning: secret.toml: holds the secret payment.stripe.webhook_secret" \
+    "the exposed secret's key is named"
+expect_contains "$ERR" "chmod 600" "the warning says how to fix it"
+expect_not_contains "$ERR" "whsec_filesecret" "the secret itself is not printed"
+chmod 600 secret.toml
+run "$RC" config check --config secret.toml
+expect_eq "$ERR" "" "no warning once only the owner can read it"
+
 run env RCOMMERCE_CONFIG="$WORK/bad.toml" "$RC" config check
 expect_code 2 "RCOMMERCE_CONFIG is honoured"
 

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 using namespace rcommerce;
 using namespace rcommerce::config;
@@ -285,6 +287,31 @@ TEST_CASE("a misspelt section in a variable is named, other RCOMMERCE_ variables
     REQUIRE(port != nullptr);
     CHECK(port->hint == "did you mean RCOMMERCE_SERVER_PORT?");
     CHECK(loaded.problems.size() == 2);
+}
+
+TEST_CASE("a secret in a file every user can read is warned about, not refused")
+{
+    auto file = std::filesystem::temp_directory_path() / "rcommerce-secret-test.toml";
+    {
+        std::ofstream out(file);
+        out << "[payment.stripe]\napi_key = \"sk_test_123\"\n";
+    }
+    namespace fs = std::filesystem;
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read);
+    auto loaded = load(file, {});
+    CHECK(loaded.problems.empty());
+    REQUIRE(loaded.warnings.size() == 1);
+    CHECK(loaded.warnings[0].key == "payment.stripe.api_key");
+    CHECK(loaded.warnings[0].message.find("mode 0644") != std::string::npos);
+    CHECK(loaded.warnings[0].hint.find("RCOMMERCE_PAYMENT_STRIPE_API_KEY") != std::string::npos);
+    CHECK(loaded.warnings[0].message.find("sk_test_123") == std::string::npos);
+
+    // The same secret from the environment, or a file only its group reads: no warning.
+    CHECK(load(file, {{"RCOMMERCE_PAYMENT_STRIPE_API_KEY", "sk_test_456"}}).warnings.empty());
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+    CHECK(load(file, {}).warnings.empty());
+    fs::remove(file);
 }
 
 TEST_CASE("env_name maps dotted keys")
