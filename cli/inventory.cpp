@@ -147,16 +147,7 @@ int run_report(const ReportArgs &args, Context &context)
 
     format::Output out(STDOUT_FILENO);
     auto writer = format::make_writer(*format::parse_format(args.format), out);
-    Result<inventory::ReportSummary> summary = inventory::ReportSummary{};
-    try {
-        summary = inventory::run_report(**database, *options, *writer);
-    } catch (const ErrorException &e) {
-        // The reader stopped reading (`| head`): what it wanted it has.
-        if (e.error().code == "output_closed") {
-            return k_exit_ok;
-        }
-        throw;
-    }
+    auto summary = inventory::run_report(**database, *options, *writer);
     if (!summary) {
         print_error(summary.error());
         return exit_code_for(summary.error());

@@ -879,26 +879,35 @@ Result<ReportSummary> run_report(store::Database &database, const ReportOptions 
 
     RowMapper mapper(options, plan.header.columns.size());
     ReportSummary summary;
-    writer.begin(plan.header);
-    auto rows = lease->prepare(plan.rows.sql);
-    bind_params(rows, plan.rows.params);
-    rows.for_each([&](const store::Row &row) {
-        writer.row(format::Section::rows, mapper.map(row));
-        ++summary.rows;
-    });
-    if (plan.totals) {
-        auto totals = lease->prepare(plan.totals->sql);
-        bind_params(totals, plan.totals->params);
-        totals.for_each([&](const store::Row &row) {
-            writer.row(format::Section::totals, mapper.map_total(row));
-            ++summary.totals;
+    try {
+        writer.begin(plan.header);
+        auto rows = lease->prepare(plan.rows.sql);
+        bind_params(rows, plan.rows.params);
+        rows.for_each([&](const store::Row &row) {
+            writer.row(format::Section::rows, mapper.map(row));
+            ++summary.rows;
         });
+        if (plan.totals) {
+            auto totals = lease->prepare(plan.totals->sql);
+            bind_params(totals, plan.totals->params);
+            totals.for_each([&](const store::Row &row) {
+                writer.row(format::Section::totals, mapper.map_total(row));
+                ++summary.totals;
+            });
+        }
+        if (options.kind == ReportKind::valuation) {
+            write_currency_totals(mapper, plan.header.columns.size(), writer, summary);
+        }
+        snapshot.rollback();
+        writer.end();
+    } catch (const ErrorException &e) {
+        if (e.error().code != "output_closed") {
+            throw;
+        }
+        // The reader stopped reading (`| head`): not a failure, and what it
+        // got still counts for --fail-if-low, or `set -o pipefail` would hide
+        // a low row.
     }
-    if (options.kind == ReportKind::valuation) {
-        write_currency_totals(mapper, plan.header.columns.size(), writer, summary);
-    }
-    snapshot.rollback();
-    writer.end();
     summary.any_low = mapper.any_low();
     return summary;
 }

@@ -236,6 +236,17 @@ if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && id nobody >/dev/null
     expect_contains "$ERR" "-shm" "the reason (the WAL's -shm file) is given"
 fi
 
+# --fail-if-low still says "low" when the reader stops early: with
+# `set -o pipefail` a cron job sees exit 4, not 0. The report is larger than
+# the output buffer, so the write fails with EPIPE mid-report.
+printf '[database]\nurl = "sqlite://%s/many.db"\n' "$WORK" >many.toml
+"$RC" --config many.toml db migrate >/dev/null
+"$RC" --config many.toml db seed --demo --products 3000 --at 2026-12-01 >/dev/null 2>&1
+run bash -o pipefail -c '"$0" --config many.toml inventory report --kind low-stock --fail-if-low |
+    head -2 >/dev/null' "$RC"
+expect_code 4 "--fail-if-low | head is still exit 4"
+expect_eq "$ERR" "" "a reader that stops early causes no error message"
+
 # Help states the reorder rule and the exit codes.
 run report --help
 expect_contains "$OUT" "reorder point + threshold - available" "help states the reorder rule"
