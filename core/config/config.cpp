@@ -458,17 +458,39 @@ private:
         for (auto section : sections()) {
             candidates.emplace_back(section);
         }
+        if (!is_table && is_section(full)) {
+            // `hsts = true` under [tls]: the name is right, the shape is not.
+            problem(std::string(source), line, full, "\"" + full + "\" is a section, not a value",
+                    "write [" + full +
+                        "] with its keys below it, as `rcommerce config init` shows");
+            return;
+        }
         std::string what = is_table || prefix.empty() ? "unknown section" : "unknown key";
         if (!is_table && prefix.empty()) {
             what = "key outside any section";
         }
-        auto best = util::closest(name, candidates);
-        if (!best && !prefix.empty()) {
-            best = util::closest(full, candidates);
-        }
         std::string hint;
-        if (best) {
-            hint = "did you mean \"" + *best + "\"?";
+        if (!is_table) {
+            // A right key in the wrong section (`url` under [server]) is
+            // better answered with where it belongs than with a near name.
+            std::string homes;
+            for (const auto &key : keys()) {
+                if (key.name == name) {
+                    homes += (homes.empty() ? "[" : ", [") + std::string(key.section) + "]";
+                }
+            }
+            if (!homes.empty()) {
+                hint = "\"" + name + "\" belongs in " + homes;
+            }
+        }
+        if (hint.empty()) {
+            auto best = util::closest(name, candidates);
+            if (!best && !prefix.empty()) {
+                best = util::closest(full, candidates);
+            }
+            if (best) {
+                hint = "did you mean \"" + *best + "\"?";
+            }
         }
         problem(std::string(source), line, full, what + " \"" + full + "\"", hint);
     }
