@@ -259,6 +259,26 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 
+# --- seeds racing: one fills the database, the others are refused by name ------
+unset RCOMMERCE_TEST_EXTRA_MIGRATIONS
+use_db raced.db
+"$RC" db migrate >/dev/null
+for i in 1 2 3; do
+    "$RC" db seed --demo --products 3000 >"seed$i.out" 2>"seed$i.err" &
+    seeders[i]=$!
+done
+seeded=0
+for i in 1 2 3; do
+    if wait "${seeders[i]}"; then
+        seeded=$((seeded + 1))
+    else
+        expect_contains "$(cat "seed$i.err")" "the database already has" \
+            "a seed that lost the race says the database is not empty"
+    fi
+done
+expect_eq "$seeded" 1 "exactly one of three racing seeds fills the database"
+expect_eq "$(sqlite3 raced.db "SELECT count(*) FROM products")" 3000 "one catalogue, not a mix"
+
 # --- rollback never drops data silently ----------------------------------------
 unset RCOMMERCE_TEST_EXTRA_MIGRATIONS
 use_db guarded.db
