@@ -75,23 +75,9 @@ std::string decimal_amount(const money::Money &value)
 
 // ------------------------------------------------------------------ escaping
 
-void append_csv_field(std::string &out, std::string_view field)
-{
-    if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out.append(field);
-        return;
-    }
-    out.push_back('"');
-    for (char ch : field) {
-        if (ch == '"') {
-            out.push_back('"');
-        }
-        out.push_back(ch);
-    }
-    out.push_back('"');
-}
-
 namespace {
+
+constexpr char k_replacement[] = "\xEF\xBF\xBD"; // U+FFFD
 
 // Length of the valid UTF-8 sequence starting at text[i] (RFC 3629 §4:
 // no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
@@ -131,6 +117,41 @@ size_t utf8_sequence(std::string_view text, size_t i)
 
 } // namespace
 
+void append_csv_field(std::string &out, std::string_view field)
+{
+    bool quoted = field.find_first_of(",\"\r\n") != std::string_view::npos;
+    bool ascii = std::none_of(field.begin(), field.end(),
+                              [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; });
+    if (!quoted && ascii) {
+        out.append(field);
+        return;
+    }
+    if (quoted) {
+        out.push_back('"');
+    }
+    size_t i = 0;
+    while (i < field.size()) {
+        char ch = field[i];
+        if (static_cast<unsigned char>(ch) >= 0x80) {
+            // The file is declared UTF-8: a stray byte from stored data
+            // would make a strict reader (Python's csv, a spreadsheet's
+            // import) refuse the whole file, so it becomes U+FFFD as in JSON.
+            size_t length = utf8_sequence(field, i);
+            out.append(length == 0 ? std::string_view(k_replacement) : field.substr(i, length));
+            i += std::max<size_t>(length, 1);
+            continue;
+        }
+        if (ch == '"') {
+            out.push_back('"');
+        }
+        out.push_back(ch);
+        ++i;
+    }
+    if (quoted) {
+        out.push_back('"');
+    }
+}
+
 void append_json_string(std::string &out, std::string_view text)
 {
     static constexpr char k_hex[] = "0123456789abcdef";
@@ -141,7 +162,7 @@ void append_json_string(std::string &out, std::string_view text)
         if (ch >= 0x80) {
             size_t length = utf8_sequence(text, i);
             if (length == 0) {
-                out.append("\xEF\xBF\xBD"); // U+FFFD for one bad byte
+                out.append(k_replacement); // for one bad byte
                 ++i;
             } else {
                 out.append(text.substr(i, length));
@@ -470,7 +491,7 @@ std::string printable(std::string_view text)
         if (static_cast<unsigned char>(ch) >= 0x80) {
             size_t length = utf8_sequence(text, i);
             if (length == 0) {
-                out.append("\xEF\xBF\xBD");
+                out.append(k_replacement);
                 ++i;
             } else {
                 char32_t cp = decode_utf8(text, i, length);

@@ -113,6 +113,19 @@ TEST_CASE("CSV quotes exactly the fields RFC 4180 says must be quoted")
     CHECK(out == "\"two\nlines\"");
 }
 
+TEST_CASE("CSV is valid UTF-8 whatever the store holds: stray bytes become U+FFFD")
+{
+    std::string out;
+    append_csv_field(out, "Caf\xC3\xA9 \xFF");
+    CHECK(out == "Caf\xC3\xA9 \xEF\xBF\xBD");
+    out.clear();
+    append_csv_field(out, "a,\xC0\xAF\"");
+    CHECK(out == "\"a,\xEF\xBF\xBD\xEF\xBF\xBD\"\"\"");
+    out.clear();
+    append_csv_field(out, "\xE5\x80\x89\xE5\xBA\xAB"); // 倉庫, untouched
+    CHECK(out == "\xE5\x80\x89\xE5\xBA\xAB");
+}
+
 TEST_CASE("CSV round-trips hostile names through an RFC 4180 reader")
 {
     for (const auto &name : k_hostile) {
