@@ -95,35 +95,28 @@ const std::vector<std::string> k_hostile = {
     "\x01\x1f\x7f",
 };
 
+std::string csv_field(std::string_view text)
+{
+    std::string out;
+    append_csv_field(out, text);
+    return out;
+}
+
 } // namespace
 
 TEST_CASE("CSV quotes exactly the fields RFC 4180 says must be quoted")
 {
-    std::string out;
-    append_csv_field(out, "plain");
-    CHECK(out == "plain");
-    out.clear();
-    append_csv_field(out, "a,b");
-    CHECK(out == "\"a,b\"");
-    out.clear();
-    append_csv_field(out, "say \"hi\"");
-    CHECK(out == "\"say \"\"hi\"\"\"");
-    out.clear();
-    append_csv_field(out, "two\nlines");
-    CHECK(out == "\"two\nlines\"");
+    CHECK(csv_field("plain") == "plain");
+    CHECK(csv_field("a,b") == "\"a,b\"");
+    CHECK(csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+    CHECK(csv_field("two\nlines") == "\"two\nlines\"");
 }
 
 TEST_CASE("CSV is valid UTF-8 whatever the store holds: stray bytes become U+FFFD")
 {
-    std::string out;
-    append_csv_field(out, "Caf\xC3\xA9 \xFF");
-    CHECK(out == "Caf\xC3\xA9 \xEF\xBF\xBD");
-    out.clear();
-    append_csv_field(out, "a,\xC0\xAF\"");
-    CHECK(out == "\"a,\xEF\xBF\xBD\xEF\xBF\xBD\"\"\"");
-    out.clear();
-    append_csv_field(out, "\xE5\x80\x89\xE5\xBA\xAB"); // 倉庫, untouched
-    CHECK(out == "\xE5\x80\x89\xE5\xBA\xAB");
+    CHECK(csv_field("Caf\xC3\xA9 \xFF") == "Caf\xC3\xA9 \xEF\xBF\xBD");
+    CHECK(csv_field("a,\xC0\xAF\"") == "\"a,\xEF\xBF\xBD\xEF\xBF\xBD\"\"\"");
+    CHECK(csv_field("\xE5\x80\x89\xE5\xBA\xAB") == "\xE5\x80\x89\xE5\xBA\xAB"); // 倉庫, untouched
 }
 
 TEST_CASE("CSV round-trips hostile names through an RFC 4180 reader")
