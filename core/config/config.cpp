@@ -1047,13 +1047,27 @@ Result<std::optional<std::filesystem::path>> locate(const std::optional<std::str
                 "it is a directory, not a file (named by " + origin + ")",
                 "name the TOML file itself, e.g. " + (fs::path(path) / "rcommerce.toml").string());
         }
+        if (path.empty()) {
+            return make_error(ErrorKind::validation, "config_not_found", "reading configuration",
+                              origin + " names an empty path",
+                              "give the file's path, or leave " + origin +
+                                  " out to use ./rcommerce.toml, "
+                                  "/etc/rcommerce/rcommerce.toml or the built-in defaults");
+        }
         // Anything else that exists is read: a FIFO from `--config <(...)` or
         // /dev/null for "the defaults only" are as good as a file.
         if (!fs::exists(path, ec)) {
-            return make_error(ErrorKind::validation, "config_not_found",
-                              "reading configuration " + path,
-                              "no such file (named by " + origin + ")",
-                              "create it with `rcommerce config init > " + path + "`");
+            auto folder = fs::path(path).parent_path();
+            bool folder_missing = !folder.empty() && !fs::is_directory(folder, ec);
+            return make_error(
+                ErrorKind::validation, "config_not_found", "reading configuration " + path,
+                (folder_missing
+                     ? "no such file, and its folder " + folder.string() + " does not exist either"
+                     : std::string("no such file")) +
+                    " (named by " + origin + ")",
+                (folder_missing ? "check the path, or create the folder and then "
+                                : "check the path, or ") +
+                    std::string("create the file with `rcommerce config init > ") + path + "`");
         }
         return std::optional<fs::path>(path);
     };

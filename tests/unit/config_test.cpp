@@ -337,6 +337,18 @@ TEST_CASE("a secret in a file every user can read is warned about, not refused")
     fs::remove(file);
 }
 
+TEST_CASE("a configuration path that is empty or in a missing folder is explained")
+{
+    auto empty = locate(std::string(), {});
+    REQUIRE_FALSE(empty);
+    CHECK(empty.error().why == "--config names an empty path");
+    auto nowhere = locate(std::string("/nonexistent-rcommerce/x.toml"), {});
+    REQUIRE_FALSE(nowhere);
+    CHECK(nowhere.error().why ==
+          "no such file, and its folder /nonexistent-rcommerce does not exist either "
+          "(named by --config)");
+}
+
 TEST_CASE("env_name maps dotted keys")
 {
     CHECK(env_name("tls.lets_encrypt.email") == "RCOMMERCE_TLS_LETS_ENCRYPT_EMAIL");
