@@ -1184,12 +1184,44 @@ std::string env_name(std::string_view dotted_key)
     return out;
 }
 
+namespace {
+
+// The URL with the password of its user information (scheme://user:pw@host)
+// replaced by "****": a refused URL is quoted back to the operator, and error
+// output ends up in logs.
+std::string without_password(std::string_view url)
+{
+    auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) {
+        return std::string(url);
+    }
+    auto authority_start = scheme_end + 3;
+    auto authority_end = url.find_first_of("/?#", authority_start);
+    auto authority = url.substr(authority_start, authority_end == std::string_view::npos
+                                                     ? std::string_view::npos
+                                                     : authority_end - authority_start);
+    auto at = authority.rfind('@');
+    auto colon = authority.find(':');
+    if (at == std::string_view::npos || colon == std::string_view::npos || colon > at) {
+        return std::string(url);
+    }
+    std::string out(url);
+    out.replace(authority_start + colon + 1, at - colon - 1, "****");
+    return out;
+}
+
+} // namespace
+
 Result<std::filesystem::path> sqlite_path(std::string_view url)
 {
     constexpr std::string_view prefix = "sqlite://";
     if (url.rfind(prefix, 0) != 0 || url.size() == prefix.size()) {
+        bool postgres = url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
         return make_error(ErrorKind::validation, "invalid_database_url", "database.url",
-                          "\"" + std::string(url) + "\" is not a sqlite:// URL",
+                          "\"" + without_password(url) + "\" is not a sqlite:// URL" +
+                              (postgres ? "; this rcommerce stores data in SQLite only, "
+                                          "PostgreSQL is not supported yet"
+                                        : ""),
                           "use sqlite:///var/lib/rcommerce/rcommerce.db (absolute) or "
                           "sqlite://rcommerce.db (relative to the working directory)");
     }

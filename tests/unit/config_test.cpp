@@ -395,3 +395,16 @@ TEST_CASE("sqlite URLs resolve to paths")
     CHECK_FALSE(sqlite_path("postgres://x").ok());
     CHECK_FALSE(sqlite_path("sqlite://").ok());
 }
+
+TEST_CASE("a refused database URL is quoted without its password")
+{
+    auto loaded = load_text("", {{"RCOMMERCE_DATABASE_URL", "postgresql://shop:s3cret@db/shop"}});
+    const Problem *url = problem_for(loaded, "database.url");
+    REQUIRE(url != nullptr);
+    CHECK(url->message.find("s3cret") == std::string::npos);
+    CHECK(url->message.find("\"postgresql://shop:****@db/shop\"") != std::string::npos);
+    CHECK(url->message.find("PostgreSQL is not supported yet") != std::string::npos);
+    auto plain = sqlite_path("mysql://root@db:3306/x");
+    REQUIRE_FALSE(plain);
+    CHECK(plain.error().why.find("mysql://root@db:3306/x") != std::string::npos);
+}
