@@ -701,6 +701,16 @@ public:
 private:
     // product_id, product, variant, sku from result columns `from`… into
     // cells `to`….
+    // Numbers in the store too large to report: the report stops (exit 1,
+    // as documented), naming the row, since no option of the report is wrong.
+    static Error stored_data_error(std::string what, std::string why)
+    {
+        return make_error(ErrorKind::conflict, "valuation_overflow", std::move(what),
+                          std::move(why),
+                          "check that row's on_hand and unit cost in the store; the other "
+                          "reports still work");
+    }
+
     void product_cells(const store::Row &row, int from, size_t to)
     {
         m_cells[to] = format::Cell::integer(row.integer(from));
@@ -778,7 +788,11 @@ private:
         auto unit_cost = row.integer(7);
         auto value = money::checked_mul(unit_cost, on_hand);
         if (!value) {
-            throw ErrorException(value.error());
+            throw ErrorException(stored_data_error("valuing SKU " + std::string(row.text_view(3)) +
+                                                       " at " + std::string(row.text_view(4)),
+                                                   "on_hand " + std::to_string(on_hand) +
+                                                       " x unit cost " + std::to_string(unit_cost) +
+                                                       ": " + value.error().why));
         }
         m_cells[5] = format::Cell::integer(on_hand);
         m_cells[6] = format::Cell::text(code);
@@ -796,7 +810,8 @@ private:
         }
         auto sum = money::checked_add(it->second.value, value);
         if (!sum) {
-            throw ErrorException(sum.error());
+            throw ErrorException(stored_data_error(
+                "totalling the valuation in " + std::string(code), sum.error().why));
         }
         it->second.value = *sum;
         it->second.on_hand += on_hand;

@@ -236,6 +236,17 @@ if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && id nobody >/dev/null
     expect_contains "$ERR" "-shm" "the reason (the WAL's -shm file) is given"
 fi
 
+# A valuation too large to print is exit 1 (documented), naming the row.
+cp shop.db huge.db
+sqlite3 huge.db "UPDATE inventory_levels SET on_hand = 9000000000000
+    WHERE rowid = (SELECT min(rowid) FROM inventory_levels);
+    UPDATE variants SET unit_cost_amount = 1000000"
+printf '[database]\nurl = "sqlite://%s/huge.db"\n' "$WORK" >huge.toml
+run "$RC" --config huge.toml inventory report --kind valuation --format csv
+expect_code 1 "a valuation beyond 10^15 minor units is exit 1"
+expect_contains "$ERR" "valuing SKU " "the overflowing row is named"
+expect_contains "$ERR" "on_hand 9000000000000 x unit cost 1000000" "its numbers are given"
+
 # --fail-if-low still says "low" when the reader stops early: with
 # `set -o pipefail` a cron job sees exit 4, not 0. The report is larger than
 # the output buffer, so the write fails with EPIPE mid-report.
