@@ -53,8 +53,12 @@ std::string format_rfc3339(int64_t unix_seconds)
     std::time_t t = static_cast<std::time_t>(unix_seconds);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    // Four-digit years, as RFC 3339 writes them: strftime's %Y gives "999"
+    // for the year 999, which sorts after "2026" where times are compared as
+    // text (report bounds).
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     return buffer;
 }
 

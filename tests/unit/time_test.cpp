@@ -39,3 +39,12 @@ TEST_CASE("offsets and fractions outside RFC 3339's grammar are refused")
         CHECK_FALSE(util::parse_rfc3339(text).has_value());
     }
 }
+
+TEST_CASE("formatted times have four-digit years, so they sort as text")
+{
+    CHECK(util::format_rfc3339(1796112000) == "2026-12-01T08:00:00Z");
+    auto year_999 = util::parse_rfc3339("0999-01-01");
+    REQUIRE(year_999.has_value());
+    CHECK(util::format_rfc3339(*year_999) == "0999-01-01T00:00:00Z");
+    CHECK(util::format_rfc3339(*year_999) < util::format_rfc3339(1796112000));
+}
