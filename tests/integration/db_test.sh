@@ -249,6 +249,21 @@ TABLES="SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'"
 expect_eq "$(sqlite3 foreign.db "$TABLES")" \
     "invoices" "the foreign database is left as it was"
 
+# ...nor is one whose schema_migrations table is another tool's (Rails,
+# golang-migrate and dbmate use that name too).
+sqlite3 rails.db "CREATE TABLE schema_migrations (version varchar NOT NULL PRIMARY KEY);
+    INSERT INTO schema_migrations VALUES ('20230101000000'); CREATE TABLE users (id INTEGER);"
+use_db rails.db
+for command in "db migrate" "db status" "inventory report"; do
+    # shellcheck disable=SC2086
+    run "$RC" $command
+    expect_code 2 "$command on another tool's schema_migrations"
+    expect_contains "$ERR" "schema_migrations table is not rcommerce's" \
+        "$command says the migrations table belongs to another program"
+done
+expect_eq "$(sqlite3 rails.db "SELECT group_concat(name) FROM pragma_table_info('schema_migrations')")" \
+    "version" "the other tool's table is left as it was"
+
 if [ "$(id -u)" -ne 0 ]; then
     mkdir locked && chmod 555 locked
     use_db locked/x.db
