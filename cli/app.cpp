@@ -5,10 +5,14 @@
 #include "core/util/strings.hpp"
 #include "core/version.hpp"
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rcommerce::cli {
@@ -29,14 +33,12 @@ void configure_logging(Context &context)
     // The config may be invalid or absent; logging must still work, so fall
     // back to defaults rather than fail here.
     if (level_text.empty() || format_text.empty()) {
-        auto located = config::locate(context.config_path, config::process_environment());
-        if (located) {
-            auto loaded = config::load(*located, config::process_environment());
+        if (const auto &loaded = context.loaded()) {
             if (level_text.empty()) {
-                level_text = loaded.config.log.level;
+                level_text = loaded->config.log.level;
             }
             if (format_text.empty()) {
-                format_text = loaded.config.log.format;
+                format_text = loaded->config.log.format;
             }
         }
     }
@@ -87,35 +89,81 @@ UnknownCommand unknown_command(const CLI::App &app, int argc, char **argv)
     return {};
 }
 
+// True when stdout is a pipe or socket whose reader has gone (`| head`).
+bool stdout_reader_gone()
+{
+    struct stat info {};
+    if (::fstat(STDOUT_FILENO, &info) != 0 || !(S_ISFIFO(info.st_mode) || S_ISSOCK(info.st_mode))) {
+        return false;
+    }
+    pollfd out{STDOUT_FILENO, POLLOUT, 0};
+    return ::poll(&out, 1, 0) == 1 && (out.revents & (POLLERR | POLLHUP)) != 0;
+}
+
+// What a command printed through std::cout or printf may still sit in
+// stdio's buffer, and a full disk shows only when that is written: without
+// this check `rcommerce config init > rcommerce.toml` on a full disk left a
+// truncated file and exited 0.
+int check_stdout(int code)
+{
+    std::cout.flush();
+    errno = 0;
+    bool flush_failed = std::fflush(stdout) != 0;
+    int flush_errno = errno;
+    if (!flush_failed && std::ferror(stdout) == 0 && !std::cout.fail()) {
+        return code;
+    }
+    if (flush_errno == EPIPE || stdout_reader_gone()) {
+        // The reader stopped reading; what it wanted it has.
+        return code;
+    }
+    // An earlier failed write's errno may have been overwritten since, so
+    // only the final flush's reason is named.
+    print_error("writing the output",
+                flush_failed && flush_errno != 0 ? std::strerror(flush_errno)
+                                                 : "standard output could not be written in full",
+                "check the free space and permissions where the output goes");
+    return code == k_exit_ok ? k_exit_failure : code;
+}
+
 } // namespace
+
+const Result<config::Loaded> &Context::loaded()
+{
+    if (!m_loaded) {
+        auto env = config::process_environment();
+        auto located = config::locate(config_path, env);
+        m_loaded = located ? Result<config::Loaded>(config::load(*located, env))
+                           : Result<config::Loaded>(located.error());
+    }
+    return *m_loaded;
+}
 
 const config::Config &Context::config()
 {
-    if (m_loaded) {
-        return m_loaded->config;
-    }
-    auto env = config::process_environment();
-    auto located = config::locate(config_path, env);
-    if (!located) {
-        print_error(located.error());
+    const auto &read = loaded();
+    if (!read) {
+        print_error(read.error());
         throw ExitRequest{k_exit_usage};
     }
-    m_loaded = config::load(*located, env);
-    if (!m_loaded->problems.empty()) {
-        for (const auto &problem : m_loaded->problems) {
+    if (!read->problems.empty()) {
+        for (const auto &problem : read->problems) {
             std::cerr << "rcommerce: error: " << config::format_problem(problem) << "\n";
         }
         std::cerr << "hint: run `rcommerce config check` for the full report, "
                      "`rcommerce config init` for an example\n";
         throw ExitRequest{k_exit_usage};
     }
-    return m_loaded->config;
+    for (const auto &warning : read->warnings) {
+        log::warn(config::format_problem(warning));
+    }
+    return read->config;
 }
 
 std::string Context::config_source()
 {
-    if (m_loaded && m_loaded->file) {
-        return m_loaded->file->string();
+    if (m_loaded && *m_loaded && (*m_loaded)->file) {
+        return (*m_loaded)->file->string();
     }
     return "built-in defaults";
 }
@@ -205,11 +253,11 @@ int run(int argc, char **argv)
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp &e) {
-        return app.exit(e);
+        return check_stdout(app.exit(e));
     } catch (const CLI::CallForAllHelp &e) {
-        return app.exit(e);
+        return check_stdout(app.exit(e));
     } catch (const CLI::CallForVersion &e) {
-        return app.exit(e);
+        return check_stdout(app.exit(e));
     } catch (const CLI::ParseError &e) {
         auto unknown = unknown_command(app, argc, argv);
         if (!unknown.token.empty()) {
@@ -236,7 +284,7 @@ int run(int argc, char **argv)
             print_error("invalid command line", "no subcommand chosen", "run `rcommerce --help`");
             return k_exit_usage;
         }
-        return context.action();
+        return check_stdout(context.action());
     } catch (const ExitRequest &request) {
         return request.code;
     } catch (const ErrorException &e) {

@@ -23,6 +23,10 @@ public:
     // and throws UsageExit, so callers never see a half-valid config.
     const config::Config &config();
 
+    // The configuration as read, problems and all, or why no file could be
+    // located. Read once: the file may be a pipe (`--config <(...)`).
+    const Result<config::Loaded> &loaded();
+
     // Where the configuration came from, for messages ("defaults" if none).
     [[nodiscard]] std::string config_source();
 
@@ -30,7 +34,7 @@ public:
     std::function<int()> action;
 
 private:
-    std::optional<config::Loaded> m_loaded;
+    std::optional<Result<config::Loaded>> m_loaded;
 };
 
 // Thrown to leave with an exit code after the message is already printed.

@@ -10,18 +10,21 @@ namespace {
 int run_check(Context &context)
 {
     auto env = config::process_environment();
-    auto located = config::locate(context.config_path, env);
-    if (!located) {
-        print_error(located.error());
+    const auto &read = context.loaded();
+    if (!read) {
+        print_error(read.error());
         return k_exit_usage;
     }
-    auto loaded = config::load(*located, env);
+    const auto &loaded = *read;
     std::string source = loaded.file ? loaded.file->string() : "built-in defaults";
     bool overridden = std::any_of(env.begin(), env.end(), [](const auto &entry) {
         return entry.first != "RCOMMERCE_CONFIG";
     });
     if (overridden) {
         source += " with RCOMMERCE_* environment overrides";
+    }
+    for (const auto &warning : loaded.warnings) {
+        std::cerr << "warning: " << config::format_problem(warning) << "\n";
     }
     if (loaded.problems.empty()) {
         std::cout << source << ": configuration is valid\n";

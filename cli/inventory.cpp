@@ -52,15 +52,19 @@ when available <= threshold/2, low when available <= threshold, else ok.
 
 Rows are ordered by SKU, then location code, unless --sort says otherwise.
 
-Exit codes: 0 done; 1 the report failed; 2 bad options, or the database is
-missing, not migrated or newer than this rcommerce; 4 --fail-if-low and a
-printed row is low, critical or out.)";
+Exit codes: 0 done; 1 the report failed, or the database stayed locked (retry);
+2 bad options, or the database is missing, not migrated or newer than this
+rcommerce; 4 --fail-if-low and a printed row is low, critical or out.)";
 
 // Store problems before the first row are the operator's to fix (a wrong
-// database.url, `db migrate` not run): exit 2, never an empty report.
+// database.url, `db migrate` not run): exit 2, never an empty report. A
+// database locked by another process is not a mistake but a moment: exit 1,
+// so a cron job can tell "retry" from "fix the setup".
 Error as_usage(Error error)
 {
-    error.kind = ErrorKind::validation;
+    if (error.kind != ErrorKind::unavailable) {
+        error.kind = ErrorKind::validation;
+    }
     return error;
 }
 
@@ -127,12 +131,14 @@ int run_report(const ReportArgs &args, Context &context)
 
     auto database = store::Database::open(config.database, store::OpenMode::read_only);
     if (!database) {
-        print_error(as_usage(database.error()));
-        return k_exit_usage;
+        auto error = as_usage(database.error());
+        print_error(error);
+        return exit_code_for(error);
     }
     if (auto schema = store::check_current(**database); !schema) {
-        print_error(as_usage(schema.error()));
-        return k_exit_usage;
+        auto error = as_usage(schema.error());
+        print_error(error);
+        return exit_code_for(error);
     }
     if (auto filters = inventory::check_filters(**database, *options); !filters) {
         print_error(filters.error());
@@ -141,16 +147,7 @@ int run_report(const ReportArgs &args, Context &context)
 
     format::Output out(STDOUT_FILENO);
     auto writer = format::make_writer(*format::parse_format(args.format), out);
-    Result<inventory::ReportSummary> summary = inventory::ReportSummary{};
-    try {
-        summary = inventory::run_report(**database, *options, *writer);
-    } catch (const ErrorException &e) {
-        // The reader stopped reading (`| head`): what it wanted it has.
-        if (e.error().code == "output_closed") {
-            return k_exit_ok;
-        }
-        throw;
-    }
+    auto summary = inventory::run_report(**database, *options, *writer);
     if (!summary) {
         print_error(summary.error());
         return exit_code_for(summary.error());

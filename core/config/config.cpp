@@ -8,7 +8,10 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -459,17 +462,39 @@ private:
         for (auto section : sections()) {
             candidates.emplace_back(section);
         }
+        if (!is_table && is_section(full)) {
+            // `hsts = true` under [tls]: the name is right, the shape is not.
+            problem(std::string(source), line, full, "\"" + full + "\" is a section, not a value",
+                    "write [" + full +
+                        "] with its keys below it, as `rcommerce config init` shows");
+            return;
+        }
         std::string what = is_table || prefix.empty() ? "unknown section" : "unknown key";
         if (!is_table && prefix.empty()) {
             what = "key outside any section";
         }
-        auto best = util::closest(name, candidates);
-        if (!best && !prefix.empty()) {
-            best = util::closest(full, candidates);
-        }
         std::string hint;
-        if (best) {
-            hint = "did you mean \"" + *best + "\"?";
+        if (!is_table) {
+            // A right key in the wrong section (`url` under [server]) is
+            // better answered with where it belongs than with a near name.
+            std::string homes;
+            for (const auto &key : keys()) {
+                if (key.name == name) {
+                    homes += (homes.empty() ? "[" : ", [") + std::string(key.section) + "]";
+                }
+            }
+            if (!homes.empty()) {
+                hint = "\"" + name + "\" belongs in " + homes;
+            }
+        }
+        if (hint.empty()) {
+            auto best = util::closest(name, candidates);
+            if (!best && !prefix.empty()) {
+                best = util::closest(full, candidates);
+            }
+            if (best) {
+                hint = "did you mean \"" + *best + "\"?";
+            }
         }
         problem(std::string(source), line, full, what + " \"" + full + "\"", hint);
     }
@@ -495,12 +520,21 @@ private:
                 looks_like_key = true;
             }
         }
-        if (!looks_like_key) {
-            return;
-        }
         std::vector<std::string> candidates;
         for (const auto &key : keys()) {
             candidates.push_back(env_name(dotted(key)));
+        }
+        if (!looks_like_key) {
+            // A misspelt section (RCOMMERCE_DATABSE_URL) would otherwise be
+            // ignored and the default silently used; a variable a slip or two
+            // away from a real key is taken for one.
+            constexpr size_t k_max_slips = 2;
+            bool near = std::any_of(candidates.begin(), candidates.end(), [&](const auto &name) {
+                return util::edit_distance(var, name) <= k_max_slips;
+            });
+            if (!near) {
+                return;
+            }
         }
         auto best = util::closest(var, candidates);
         problem("environment", 0, var, "unknown configuration variable " + var,
@@ -954,6 +988,40 @@ std::string render(const Config &config, bool with_docs)
     return out.str();
 }
 
+// A secret written in a file that every user can read is theirs too. Group
+// read is left alone: 640 with a service group is a common, deliberate setup.
+void warn_about_exposed_secrets(Loaded &loaded, const Environment &env)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto status = fs::status(*loaded.file, ec);
+    if (ec || !fs::is_regular_file(status) ||
+        (status.permissions() & fs::perms::others_read) == fs::perms::none) {
+        return;
+    }
+    for (const auto &key : keys()) {
+        if (!key.secret || static_cast<std::string *>(key.field(loaded.config))->empty()) {
+            continue;
+        }
+        auto var = env_name(dotted(key));
+        bool from_env = std::any_of(env.begin(), env.end(),
+                                    [&](const auto &entry) { return entry.first == var; });
+        if (from_env) {
+            continue;
+        }
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o",
+                      static_cast<unsigned>(status.permissions()) & 0777U);
+        loaded.warnings.push_back({loaded.file->string(), 0, dotted(key),
+                                   "holds the secret " + dotted(key) +
+                                       " but every user can read the file (mode " + mode + ")",
+                                   "chmod 600 " + loaded.file->string() +
+                                       ", or 640 to share it with a group; or move "
+                                       "the secret to " +
+                                       var});
+    }
+}
+
 } // namespace
 
 Environment process_environment()
@@ -983,11 +1051,27 @@ Result<std::optional<std::filesystem::path>> locate(const std::optional<std::str
                 "it is a directory, not a file (named by " + origin + ")",
                 "name the TOML file itself, e.g. " + (fs::path(path) / "rcommerce.toml").string());
         }
-        if (!fs::is_regular_file(path, ec)) {
-            return make_error(ErrorKind::validation, "config_not_found",
-                              "reading configuration " + path,
-                              "no such file (named by " + origin + ")",
-                              "create it with `rcommerce config init > " + path + "`");
+        if (path.empty()) {
+            return make_error(ErrorKind::validation, "config_not_found", "reading configuration",
+                              origin + " names an empty path",
+                              "give the file's path, or leave " + origin +
+                                  " out to use ./rcommerce.toml, "
+                                  "/etc/rcommerce/rcommerce.toml or the built-in defaults");
+        }
+        // Anything else that exists is read: a FIFO from `--config <(...)` or
+        // /dev/null for "the defaults only" are as good as a file.
+        if (!fs::exists(path, ec)) {
+            auto folder = fs::path(path).parent_path();
+            bool folder_missing = !folder.empty() && !fs::is_directory(folder, ec);
+            return make_error(
+                ErrorKind::validation, "config_not_found", "reading configuration " + path,
+                (folder_missing
+                     ? "no such file, and its folder " + folder.string() + " does not exist either"
+                     : std::string("no such file")) +
+                    " (named by " + origin + ")",
+                (folder_missing ? "check the path, or create the folder and then "
+                                : "check the path, or ") +
+                    std::string("create the file with `rcommerce config init > ") + path + "`");
         }
         return std::optional<fs::path>(path);
     };
@@ -1047,13 +1131,17 @@ Loaded load(const std::optional<std::filesystem::path> &file, const Environment 
     std::ifstream in(*file, std::ios::binary);
     if (!in) {
         Loaded loaded;
-        loaded.problems.push_back({file->string(), 0, "", "cannot be read", "check permissions"});
+        loaded.file = file;
+        loaded.problems.push_back({file->string(), 0, "",
+                                   std::string("cannot be read: ") + std::strerror(errno),
+                                   "check the permissions of the file and its folders"});
         return loaded;
     }
     std::ostringstream text;
     text << in.rdbuf();
     Loaded loaded = load_from_string(text.str(), file->string(), env);
     loaded.file = file;
+    warn_about_exposed_secrets(loaded, env);
     return loaded;
 }
 
@@ -1100,12 +1188,44 @@ std::string env_name(std::string_view dotted_key)
     return out;
 }
 
+namespace {
+
+// The URL with the password of its user information (scheme://user:pw@host)
+// replaced by "****": a refused URL is quoted back to the operator, and error
+// output ends up in logs.
+std::string without_password(std::string_view url)
+{
+    auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) {
+        return std::string(url);
+    }
+    auto authority_start = scheme_end + 3;
+    auto authority_end = url.find_first_of("/?#", authority_start);
+    auto authority = url.substr(authority_start, authority_end == std::string_view::npos
+                                                     ? std::string_view::npos
+                                                     : authority_end - authority_start);
+    auto at = authority.rfind('@');
+    auto colon = authority.find(':');
+    if (at == std::string_view::npos || colon == std::string_view::npos || colon > at) {
+        return std::string(url);
+    }
+    std::string out(url);
+    out.replace(authority_start + colon + 1, at - colon - 1, "****");
+    return out;
+}
+
+} // namespace
+
 Result<std::filesystem::path> sqlite_path(std::string_view url)
 {
     constexpr std::string_view prefix = "sqlite://";
     if (url.rfind(prefix, 0) != 0 || url.size() == prefix.size()) {
+        bool postgres = url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
         return make_error(ErrorKind::validation, "invalid_database_url", "database.url",
-                          "\"" + std::string(url) + "\" is not a sqlite:// URL",
+                          "\"" + without_password(url) + "\" is not a sqlite:// URL" +
+                              (postgres ? "; this rcommerce stores data in SQLite only, "
+                                          "PostgreSQL is not supported yet"
+                                        : ""),
                           "use sqlite:///var/lib/rcommerce/rcommerce.db (absolute) or "
                           "sqlite://rcommerce.db (relative to the working directory)");
     }

@@ -165,6 +165,9 @@ struct Loaded {
     Config config;
     std::optional<std::filesystem::path> file; // none: built-in defaults only
     std::vector<Problem> problems;             // empty when the config is valid
+    // Not mistakes, but risks an operator should hear of (a secret in a file
+    // other users can read); they do not make the configuration invalid.
+    std::vector<Problem> warnings;
 };
 
 using Environment = std::vector<std::pair<std::string, std::string>>;

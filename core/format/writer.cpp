@@ -1,6 +1,9 @@
 #include "core/format/writer.hpp"
 
 #include <algorithm>
+#include <clocale>
+#include <cwchar>
+#include <locale.h>
 
 namespace rcommerce::format {
 
@@ -72,23 +75,9 @@ std::string decimal_amount(const money::Money &value)
 
 // ------------------------------------------------------------------ escaping
 
-void append_csv_field(std::string &out, std::string_view field)
-{
-    if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out.append(field);
-        return;
-    }
-    out.push_back('"');
-    for (char ch : field) {
-        if (ch == '"') {
-            out.push_back('"');
-        }
-        out.push_back(ch);
-    }
-    out.push_back('"');
-}
-
 namespace {
+
+constexpr char k_replacement[] = "\xEF\xBF\xBD"; // U+FFFD
 
 // Length of the valid UTF-8 sequence starting at text[i] (RFC 3629 §4:
 // no overlong forms, no surrogates, nothing above U+10FFFF), or 0.
@@ -128,6 +117,41 @@ size_t utf8_sequence(std::string_view text, size_t i)
 
 } // namespace
 
+void append_csv_field(std::string &out, std::string_view field)
+{
+    bool quoted = field.find_first_of(",\"\r\n") != std::string_view::npos;
+    bool ascii = std::none_of(field.begin(), field.end(),
+                              [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; });
+    if (!quoted && ascii) {
+        out.append(field);
+        return;
+    }
+    if (quoted) {
+        out.push_back('"');
+    }
+    size_t i = 0;
+    while (i < field.size()) {
+        char ch = field[i];
+        if (static_cast<unsigned char>(ch) >= 0x80) {
+            // The file is declared UTF-8: a stray byte from stored data
+            // would make a strict reader (Python's csv, a spreadsheet's
+            // import) refuse the whole file, so it becomes U+FFFD as in JSON.
+            size_t length = utf8_sequence(field, i);
+            out.append(length == 0 ? std::string_view(k_replacement) : field.substr(i, length));
+            i += std::max<size_t>(length, 1);
+            continue;
+        }
+        if (ch == '"') {
+            out.push_back('"');
+        }
+        out.push_back(ch);
+        ++i;
+    }
+    if (quoted) {
+        out.push_back('"');
+    }
+}
+
 void append_json_string(std::string &out, std::string_view text)
 {
     static constexpr char k_hex[] = "0123456789abcdef";
@@ -138,7 +162,7 @@ void append_json_string(std::string &out, std::string_view text)
         if (ch >= 0x80) {
             size_t length = utf8_sequence(text, i);
             if (length == 0) {
-                out.append("\xEF\xBF\xBD"); // U+FFFD for one bad byte
+                out.append(k_replacement); // for one bad byte
                 ++i;
             } else {
                 out.append(text.substr(i, length));
@@ -407,23 +431,79 @@ private:
 
 // --------------------------------------------------------------------- table
 
-// Display width in terminal columns, counting one per code point. Known
-// shortcoming: East Asian wide characters and combining marks are counted as
-// one column each, so such names can push a row out of line.
+// The code point of the valid `length`-byte UTF-8 sequence at text[i].
+char32_t decode_utf8(std::string_view text, size_t i, size_t length)
+{
+    static constexpr unsigned char k_lead_mask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    char32_t cp = static_cast<unsigned char>(text[i]) & k_lead_mask[length];
+    for (size_t k = 1; k < length; ++k) {
+        cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    }
+    return cp;
+}
+
+// Terminal columns of one code point: 2 for East Asian wide characters and
+// emoji, 0 for combining marks. glibc's wcwidth knows Unicode's tables but
+// answers by the process's locale, which is usually "C" for a cron job, so it
+// is asked in C.UTF-8 (built into glibc since 2.35) on this thread only.
+size_t code_point_columns(char32_t cp)
+{
+    static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", locale_t{});
+    if (utf8 == locale_t{}) {
+        return 1;
+    }
+    locale_t previous = uselocale(utf8);
+    int columns = wcwidth(static_cast<wchar_t>(cp));
+    uselocale(previous);
+    return columns < 0 ? 1 : static_cast<size_t>(columns);
+}
+
+// Display width in terminal columns of text that printable() produced (valid
+// UTF-8, no control characters).
 size_t display_width(std::string_view text)
 {
-    return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char ch) {
-        return (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
-    }));
+    size_t width = 0;
+    size_t i = 0;
+    while (i < text.size()) {
+        if (static_cast<unsigned char>(text[i]) < 0x80) {
+            ++width;
+            ++i;
+            continue;
+        }
+        size_t length = std::max<size_t>(utf8_sequence(text, i), 1);
+        width += length == 1 ? 1 : code_point_columns(decode_utf8(text, i, length));
+        i += length;
+    }
+    return width;
 }
 
 // Control characters would break the layout (or drive the terminal), so they
-// are shown as escapes.
+// are shown as escapes; C1 controls (U+0080 to U+009F, which some terminals
+// obey as escape sequences too) as "?", and bytes that are not UTF-8 as
+// U+FFFD, as JSON shows them.
 std::string printable(std::string_view text)
 {
     std::string out;
     out.reserve(text.size());
-    for (char ch : text) {
+    size_t i = 0;
+    while (i < text.size()) {
+        char ch = text[i];
+        if (static_cast<unsigned char>(ch) >= 0x80) {
+            size_t length = utf8_sequence(text, i);
+            if (length == 0) {
+                out.append(k_replacement);
+                ++i;
+            } else {
+                char32_t cp = decode_utf8(text, i, length);
+                if (cp <= 0x9F) {
+                    out.push_back('?');
+                } else {
+                    out.append(text.substr(i, length));
+                }
+                i += length;
+            }
+            continue;
+        }
         if (ch == '\n') {
             out.append("\\n");
         } else if (ch == '\r') {
@@ -435,6 +515,7 @@ std::string printable(std::string_view text)
         } else {
             out.push_back(ch);
         }
+        ++i;
     }
     return out;
 }

@@ -701,6 +701,16 @@ public:
 private:
     // product_id, product, variant, sku from result columns `from`… into
     // cells `to`….
+    // Numbers in the store too large to report: the report stops (exit 1,
+    // as documented), naming the row, since no option of the report is wrong.
+    static Error stored_data_error(std::string what, std::string why)
+    {
+        return make_error(ErrorKind::conflict, "valuation_overflow", std::move(what),
+                          std::move(why),
+                          "check that row's on_hand and unit cost in the store; the other "
+                          "reports still work");
+    }
+
     void product_cells(const store::Row &row, int from, size_t to)
     {
         m_cells[to] = format::Cell::integer(row.integer(from));
@@ -778,7 +788,11 @@ private:
         auto unit_cost = row.integer(7);
         auto value = money::checked_mul(unit_cost, on_hand);
         if (!value) {
-            throw ErrorException(value.error());
+            throw ErrorException(stored_data_error("valuing SKU " + std::string(row.text_view(3)) +
+                                                       " at " + std::string(row.text_view(4)),
+                                                   "on_hand " + std::to_string(on_hand) +
+                                                       " x unit cost " + std::to_string(unit_cost) +
+                                                       ": " + value.error().why));
         }
         m_cells[5] = format::Cell::integer(on_hand);
         m_cells[6] = format::Cell::text(code);
@@ -796,7 +810,8 @@ private:
         }
         auto sum = money::checked_add(it->second.value, value);
         if (!sum) {
-            throw ErrorException(sum.error());
+            throw ErrorException(stored_data_error(
+                "totalling the valuation in " + std::string(code), sum.error().why));
         }
         it->second.value = *sum;
         it->second.on_hand += on_hand;
@@ -879,26 +894,35 @@ Result<ReportSummary> run_report(store::Database &database, const ReportOptions 
 
     RowMapper mapper(options, plan.header.columns.size());
     ReportSummary summary;
-    writer.begin(plan.header);
-    auto rows = lease->prepare(plan.rows.sql);
-    bind_params(rows, plan.rows.params);
-    rows.for_each([&](const store::Row &row) {
-        writer.row(format::Section::rows, mapper.map(row));
-        ++summary.rows;
-    });
-    if (plan.totals) {
-        auto totals = lease->prepare(plan.totals->sql);
-        bind_params(totals, plan.totals->params);
-        totals.for_each([&](const store::Row &row) {
-            writer.row(format::Section::totals, mapper.map_total(row));
-            ++summary.totals;
+    try {
+        writer.begin(plan.header);
+        auto rows = lease->prepare(plan.rows.sql);
+        bind_params(rows, plan.rows.params);
+        rows.for_each([&](const store::Row &row) {
+            writer.row(format::Section::rows, mapper.map(row));
+            ++summary.rows;
         });
+        if (plan.totals) {
+            auto totals = lease->prepare(plan.totals->sql);
+            bind_params(totals, plan.totals->params);
+            totals.for_each([&](const store::Row &row) {
+                writer.row(format::Section::totals, mapper.map_total(row));
+                ++summary.totals;
+            });
+        }
+        if (options.kind == ReportKind::valuation) {
+            write_currency_totals(mapper, plan.header.columns.size(), writer, summary);
+        }
+        snapshot.rollback();
+        writer.end();
+    } catch (const ErrorException &e) {
+        if (e.error().code != "output_closed") {
+            throw;
+        }
+        // The reader stopped reading (`| head`): not a failure, and what it
+        // got still counts for --fail-if-low, or `set -o pipefail` would hide
+        // a low row.
     }
-    if (options.kind == ReportKind::valuation) {
-        write_currency_totals(mapper, plan.header.columns.size(), writer, summary);
-    }
-    snapshot.rollback();
-    writer.end();
     summary.any_low = mapper.any_low();
     return summary;
 }

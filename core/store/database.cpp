@@ -542,9 +542,27 @@ Result<std::unique_ptr<Database>> Database::open(const OpenOptions &options)
             error.code = "database_open_failed";
         }
         error.what = "opening database " + options.path.string();
-        if (e.failure() == Failure::corrupt) {
+        int code = e.sqlite_code();
+        if (code == SQLITE_NOTADB) {
             error.why = "not a SQLite database (" + error.why + ")";
             error.hint = "database.url must name an rcommerce SQLite file";
+        } else if (e.failure() == Failure::corrupt) {
+            // An SQLite file that is damaged (truncated by a full disk, a
+            // copy taken mid-write): pointing at another file would not help.
+            error.why = "the SQLite file is damaged (" + error.why + ")";
+            error.hint = "restore it from a backup; `sqlite3 FILE .recover` salvages what is "
+                         "still readable into a new file";
+        } else if (options.mode == OpenMode::read_only &&
+                   (code == SQLITE_READONLY_DIRECTORY || code == SQLITE_READONLY_CANTINIT)) {
+            // SQLite's own message ("attempt to write a readonly database")
+            // puzzles an operator who only asked to read.
+            auto folder = options.path.parent_path().empty() ? std::filesystem::path(".")
+                                                             : options.path.parent_path();
+            error.why = "reading a WAL-mode database needs its -shm file, which this user "
+                        "cannot create because the folder " +
+                        folder.string() + " is not writable for it (" + error.why + ")";
+            error.hint = "give this user write access to the folder (nothing is written to the "
+                         "database), or run as the user that owns the database";
         }
         return error;
     }

@@ -59,7 +59,8 @@ public:
     {
     }
     [[nodiscard]] Failure failure() const noexcept { return m_failure; }
-    // The extended SQLite result code, for logs only; do not branch on it.
+    // The extended SQLite result code. Outside core/store/ it is for logs
+    // only: branch on failure(); Database::open uses it to word its errors.
     [[nodiscard]] int sqlite_code() const noexcept { return m_sqlite_code; }
 
 private:

@@ -405,6 +405,27 @@ private:
     int64_t m_open_lines = 0, m_open_when = 0, m_open_id = 0;
 };
 
+Status check_empty(Connection &connection)
+{
+    // Locations and customers count too: an interrupted seed commits them
+    // before its first batch of products.
+    auto existing = connection.query_integer("SELECT count(*) FROM products").value_or(0);
+    auto others = connection
+                      .query_integer("SELECT (SELECT count(*) FROM locations) + "
+                                     "(SELECT count(*) FROM customers)")
+                      .value_or(0);
+    if (existing > 0 || others > 0) {
+        return make_error(ErrorKind::conflict, "database_not_empty", "seeding demo data",
+                          "the database already has " + std::to_string(existing) +
+                              " products and " + std::to_string(others) +
+                              " locations and customers",
+                          "seed a new database file: demo rows would mix with real ones (an "
+                          "interrupted seed keeps the batches it committed: delete the file and "
+                          "its -wal and -shm files, then seed again)");
+    }
+    return ok_status();
+}
+
 } // namespace
 
 Result<DemoSeedCounts> seed_demo(Database &database, const DemoSeedOptions &options,
@@ -419,22 +440,6 @@ Result<DemoSeedCounts> seed_demo(Database &database, const DemoSeedOptions &opti
                               ", got " + std::to_string(options.products));
     }
     auto lease = database.connection();
-    // Locations and customers count too: an interrupted seed commits them
-    // before its first batch of products.
-    auto existing = lease->query_integer("SELECT count(*) FROM products").value_or(0);
-    auto others = lease
-                      ->query_integer("SELECT (SELECT count(*) FROM locations) + "
-                                      "(SELECT count(*) FROM customers)")
-                      .value_or(0);
-    if (existing > 0 || others > 0) {
-        return make_error(ErrorKind::conflict, "database_not_empty", "seeding demo data",
-                          "the database already has " + std::to_string(existing) +
-                              " products and " + std::to_string(others) +
-                              " locations and customers",
-                          "seed a new database file: demo rows would mix with real ones (an "
-                          "interrupted seed keeps the batches it committed: delete the file and "
-                          "its -wal and -shm files, then seed again)");
-    }
 
     // A large page cache keeps the index B-trees of the big tables in memory
     // while they grow; the default 2 MiB makes SQLite re-read them from the WAL.
@@ -453,7 +458,13 @@ Result<DemoSeedCounts> seed_demo(Database &database, const DemoSeedOptions &opti
     } restore{*lease, saved_cache};
 
     Seeder seeder(*lease, options);
+    // The emptiness check and the first rows share one write transaction, so
+    // of two seeds started together one waits and is then refused with this
+    // message, not with a UNIQUE constraint failure on locations.id.
     Transaction first(*lease);
+    if (auto empty = check_empty(*lease); !empty) {
+        return empty.error();
+    }
     seeder.seed_fixed_rows();
     first.commit();
     for (int64_t done = 0; done < options.products;) {

@@ -163,6 +163,19 @@ std::map<int64_t, AppliedRow> read_applied(Connection &connection)
     if (exists.value_or(0) == 0) {
         return applied;
     }
+    // Rails, golang-migrate, dbmate and others keep a table of this name too;
+    // theirs lacks our columns, and SQLite's "no such column: name" would not
+    // tell the operator that database.url names another program's file.
+    auto ours =
+        connection.query_integer("SELECT count(*) FROM pragma_table_info('schema_migrations') "
+                                 "WHERE name IN ('version', 'name', 'checksum', 'applied_at')");
+    if (ours.value_or(0) != 4) {
+        throw ErrorException(make_error(
+            ErrorKind::validation, "foreign_database", "checking the database schema",
+            "its schema_migrations table is not rcommerce's (it lacks the name, checksum or "
+            "applied_at column): the file belongs to another program",
+            "point database.url at rcommerce's own database, or at a new file"));
+    }
     connection.query("SELECT version, name, checksum, applied_at FROM schema_migrations",
                      [&](const Row &row) {
                          applied[row.integer(0)] = {row.text(1), row.text(2), row.text(3)};

@@ -33,6 +33,13 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+int days_in_month(int year, int month)
+{
+    constexpr int k_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : k_days[month - 1];
+}
+
 } // namespace
 
 int64_t unix_now()
@@ -46,8 +53,12 @@ std::string format_rfc3339(int64_t unix_seconds)
     std::time_t t = static_cast<std::time_t>(unix_seconds);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    // Four-digit years, as RFC 3339 writes them: strftime's %Y gives "999"
+    // for the year 999, which sorts after "2026" where times are compared as
+    // text (report bounds).
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     return buffer;
 }
 
@@ -70,7 +81,8 @@ std::optional<int64_t> parse_rfc3339(std::string_view text)
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
     if (!digits(text, 0, 4, year) || text.size() < 10 || text[4] != '-' ||
         !digits(text, 5, 2, month) || text[7] != '-' || !digits(text, 8, 2, day) || month < 1 ||
-        month > 12 || day < 1 || day > 31) {
+        month > 12 || day < 1 || day > days_in_month(year, month)) {
+        // A 30 February would otherwise roll over into March unnoticed.
         return std::nullopt;
     }
     int64_t offset = 0;
@@ -83,9 +95,12 @@ std::optional<int64_t> parse_rfc3339(std::string_view text)
         }
         size_t pos = 19;
         if (pos < text.size() && text[pos] == '.') {
-            ++pos;
+            size_t first_digit = ++pos;
             while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
                 ++pos;
+            }
+            if (pos == first_digit) {
+                return std::nullopt;
             }
         }
         std::string_view zone = text.substr(pos);
@@ -93,7 +108,8 @@ std::optional<int64_t> parse_rfc3339(std::string_view text)
         if (zone == "Z" || zone == "z") {
             offset = 0;
         } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
-                   digits(zone, 1, 2, oh) && zone[3] == ':' && digits(zone, 4, 2, om)) {
+                   digits(zone, 1, 2, oh) && zone[3] == ':' && digits(zone, 4, 2, om) && oh <= 23 &&
+                   om <= 59) {
             offset = (zone[0] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
         } else {
             return std::nullopt;

@@ -24,6 +24,36 @@ for sub in serve "cert issue" "cert renew" "cert list" "cert revoke" check-heade
     expect_contains "$OUT" "Usage" "$sub --help prints usage"
 done
 
+# A configuration given as a pipe (process substitution) or /dev/null is read.
+run "$RC" --config <(printf '[server]\nport = 9443\n') config show
+expect_code 0 "--config <(...) is read"
+expect_contains "$OUT" "port = 9443" "the piped configuration is used"
+run "$RC" --config /dev/null config check
+expect_code 0 "--config /dev/null means the defaults"
+# An unreadable file is named with the reason, not taken for the defaults.
+if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
+    printf '[server]\nport = 9443\n' >private.toml && chmod 600 private.toml && chmod 755 "$WORK"
+    run runuser -u nobody -- "$RC" --config "$WORK/private.toml" config check
+    expect_code 2 "an unreadable configuration"
+    expect_contains "$ERR" "private.toml: cannot be read: Permission denied" "the reason is given"
+    expect_not_contains "$ERR" "built-in defaults" "an unreadable file is not called the defaults"
+fi
+
+# Output that cannot be written is a failure, never a silent truncated file.
+if [ -w /dev/full ]; then
+    for command in "config init" "--version" "completions bash"; do
+        # shellcheck disable=SC2086
+        run bash -c "\"\$0\" $command >/dev/full" "$RC"
+        expect_code 1 "$command to a full disk"
+        expect_contains "$ERR" "rcommerce: error: writing the output" \
+            "$command names the failed write"
+    done
+fi
+# A reader that stops early (`| head`) is no error.
+run bash -o pipefail -c '"$0" config init | head -c 10 >/dev/null' "$RC"
+expect_code 0 "config init | head"
+expect_eq "$ERR" "" "config init | head prints no error"
+
 run "$RC"
 expect_code 2 "no subcommand is a usage error"
 expect_contains "$ERR" "rcommerce: error:" "usage errors use the one error format"
@@ -102,6 +132,19 @@ expect_code 0 "config show"
 expect_contains "$OUT" "port = 9443" "environment overrides file"
 expect_not_contains "$OUT" "sk_test_secretvalue" "secret masked"
 expect_contains "$OUT" 'api_key = "********"' "masked secret shown as stars"
+
+# A secret in a file every user can read is warned about (never printed).
+printf '[payment.stripe]\nwebhook_secret = "whsec_filesecret"\n' >secret.toml
+chmod 644 secret.toml
+run "$RC" config check --config secret.toml
+expect_code 0 "a readable secret is a warning, not an error"
+expect_contains "$ERR" "warning: secret.toml: holds the secret payment.stripe.webhook_secret" \
+    "the exposed secret's key is named"
+expect_contains "$ERR" "chmod 600" "the warning says how to fix it"
+expect_not_contains "$ERR" "whsec_filesecret" "the secret itself is not printed"
+chmod 600 secret.toml
+run "$RC" config check --config secret.toml
+expect_eq "$ERR" "" "no warning once only the owner can read it"
 
 run env RCOMMERCE_CONFIG="$WORK/bad.toml" "$RC" config check
 expect_code 2 "RCOMMERCE_CONFIG is honoured"

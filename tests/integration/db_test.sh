@@ -227,6 +227,17 @@ run "$RC" db migrate
 expect_code 2 "a truncated SQLite header"
 expect_not_contains "$ERR" "terminate" "no crash on a truncated file"
 
+# An rcommerce database cut short (a full disk, a copy taken mid-write) is
+# damaged, not "not SQLite": the hint is a backup, not another database.url.
+use_db whole.db
+"$RC" db migrate >/dev/null
+head -c 20000 whole.db >cut.db
+use_db cut.db
+run "$RC" db status
+expect_code 2 "a damaged database"
+expect_contains "$ERR" "damaged" "a cut-short database is called damaged"
+expect_contains "$ERR" ".recover" "the hint says how to salvage it"
+
 # Another program's SQLite database is not migrated into.
 sqlite3 foreign.db "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER);
     INSERT INTO invoices (total) VALUES (42);"
@@ -238,6 +249,21 @@ TABLES="SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'"
 expect_eq "$(sqlite3 foreign.db "$TABLES")" \
     "invoices" "the foreign database is left as it was"
 
+# ...nor is one whose schema_migrations table is another tool's (Rails,
+# golang-migrate and dbmate use that name too).
+sqlite3 rails.db "CREATE TABLE schema_migrations (version varchar NOT NULL PRIMARY KEY);
+    INSERT INTO schema_migrations VALUES ('20230101000000'); CREATE TABLE users (id INTEGER);"
+use_db rails.db
+for command in "db migrate" "db status" "inventory report"; do
+    # shellcheck disable=SC2086
+    run "$RC" $command
+    expect_code 2 "$command on another tool's schema_migrations"
+    expect_contains "$ERR" "schema_migrations table is not rcommerce's" \
+        "$command says the migrations table belongs to another program"
+done
+expect_eq "$(sqlite3 rails.db "SELECT group_concat(name) FROM pragma_table_info('schema_migrations')")" \
+    "version" "the other tool's table is left as it was"
+
 if [ "$(id -u)" -ne 0 ]; then
     mkdir locked && chmod 555 locked
     use_db locked/x.db
@@ -247,6 +273,26 @@ if [ "$(id -u)" -ne 0 ]; then
     chmod 755 locked
 fi
 
+
+# --- seeds racing: one fills the database, the others are refused by name ------
+unset RCOMMERCE_TEST_EXTRA_MIGRATIONS
+use_db raced.db
+"$RC" db migrate >/dev/null
+for i in 1 2 3; do
+    "$RC" db seed --demo --products 3000 >"seed$i.out" 2>"seed$i.err" &
+    seeders[i]=$!
+done
+seeded=0
+for i in 1 2 3; do
+    if wait "${seeders[i]}"; then
+        seeded=$((seeded + 1))
+    else
+        expect_contains "$(cat "seed$i.err")" "the database already has" \
+            "a seed that lost the race says the database is not empty"
+    fi
+done
+expect_eq "$seeded" 1 "exactly one of three racing seeds fills the database"
+expect_eq "$(sqlite3 raced.db "SELECT count(*) FROM products")" 3000 "one catalogue, not a mix"
 
 # --- rollback never drops data silently ----------------------------------------
 unset RCOMMERCE_TEST_EXTRA_MIGRATIONS

@@ -183,26 +183,80 @@ expect_eq "$(($(sqlite3 -csv shop.db "$sql" | csv_records) + 1))" "$(report --fo
 expect_eq "$(sqlite3 shop.db .dump | md5sum)" "$(sqlite3 shop-copy.db .dump | md5sum)" \
     "the report does not write"
 
-# Safe while serve writes: a writer holding the write lock (as serve does
-# mid-transaction) neither blocks the report nor is blocked by it.
-python3 - shop.db <<'PY' &
+# hold_lock DB BEGIN-STATEMENT: a writer that holds DB's lock for 3 s in the
+# background ($HOLDER), started once it holds it.
+hold_lock() {
+    rm -f locked
+    python3 - "$1" "$2" <<'PY' &
 import sqlite3, sys, time
 con = sqlite3.connect(sys.argv[1], isolation_level=None)
-con.execute("BEGIN IMMEDIATE")
+con.execute(sys.argv[2])
 con.execute("UPDATE inventory_levels SET reorder_point = reorder_point + 1")
 open("locked", "w").close()
 time.sleep(3)
 con.execute("COMMIT")
 PY
-writer=$!
-CLEANUP_PIDS+=("$writer")
-for _ in $(seq 50); do [ -e locked ] && break; sleep 0.1; done
+    HOLDER=$!
+    CLEANUP_PIDS+=("$HOLDER")
+    for _ in $(seq 50); do [ -e locked ] && break; sleep 0.1; done
+}
+
+# Safe while serve writes: a writer holding the write lock (as serve does
+# mid-transaction) neither blocks the report nor is blocked by it.
+hold_lock shop.db "BEGIN IMMEDIATE"
 start=$(date +%s%N)
 run report --format csv
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 expect_code 0 "the report runs while a writer holds the lock"
 [ "$elapsed_ms" -lt 2500 ] && pass || fail "the report waited ${elapsed_ms} ms for the writer"
-wait "$writer" && pass || fail "the writer failed while the report read"
+wait "$HOLDER" && pass || fail "the writer failed while the report read"
+
+# A database another process keeps locked (a rollback-journal copy, where a
+# writer does block readers) is a moment to retry, exit 1, not a setup
+# mistake (exit 2).
+cp shop.db journal.db
+sqlite3 journal.db "PRAGMA journal_mode = DELETE" >/dev/null
+printf '[database]\nurl = "sqlite://%s/journal.db"\nbusy_timeout_ms = 200\n' "$WORK" >journal.toml
+hold_lock journal.db "BEGIN EXCLUSIVE"
+run "$RC" --config journal.toml inventory report
+expect_code 1 "a database locked past busy_timeout_ms is exit 1 (retry), not 2"
+expect_contains "$ERR" "database is locked" "the lock is named"
+wait "$HOLDER" || true
+
+# A reader without write access to the database's folder cannot create the
+# WAL's -shm file; the error says so instead of "attempt to write".
+if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
+    mkdir -p sealed && cp shop.db sealed/shop.db && chmod 755 "$WORK" sealed &&
+        chmod 644 sealed/shop.db
+    printf '[database]\nurl = "sqlite://%s/sealed/shop.db"\n' "$WORK" >sealed.toml
+    chmod 644 sealed.toml
+    run runuser -u nobody -- "$RC" --config "$WORK/sealed.toml" inventory report
+    expect_code 2 "a folder the reader cannot write is a setup problem"
+    expect_contains "$ERR" "folder $WORK/sealed is not writable" "the folder is named"
+    expect_contains "$ERR" "-shm" "the reason (the WAL's -shm file) is given"
+fi
+
+# A valuation too large to print is exit 1 (documented), naming the row.
+cp shop.db huge.db
+sqlite3 huge.db "UPDATE inventory_levels SET on_hand = 9000000000000
+    WHERE rowid = (SELECT min(rowid) FROM inventory_levels);
+    UPDATE variants SET unit_cost_amount = 1000000"
+printf '[database]\nurl = "sqlite://%s/huge.db"\n' "$WORK" >huge.toml
+run "$RC" --config huge.toml inventory report --kind valuation --format csv
+expect_code 1 "a valuation beyond 10^15 minor units is exit 1"
+expect_contains "$ERR" "valuing SKU " "the overflowing row is named"
+expect_contains "$ERR" "on_hand 9000000000000 x unit cost 1000000" "its numbers are given"
+
+# --fail-if-low still says "low" when the reader stops early: with
+# `set -o pipefail` a cron job sees exit 4, not 0. The report is larger than
+# the output buffer, so the write fails with EPIPE mid-report.
+printf '[database]\nurl = "sqlite://%s/many.db"\n' "$WORK" >many.toml
+"$RC" --config many.toml db migrate >/dev/null
+"$RC" --config many.toml db seed --demo --products 3000 --at 2026-12-01 >/dev/null 2>&1
+run bash -o pipefail -c '"$0" --config many.toml inventory report --kind low-stock --fail-if-low |
+    head -2 >/dev/null' "$RC"
+expect_code 4 "--fail-if-low | head is still exit 4"
+expect_eq "$ERR" "" "a reader that stops early causes no error message"
 
 # Help states the reorder rule and the exit codes.
 run report --help

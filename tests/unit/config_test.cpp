@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 using namespace rcommerce;
 using namespace rcommerce::config;
@@ -68,6 +70,29 @@ TEST_CASE("a misspelt key is reported with its line and the closest valid key")
     REQUIRE(p != nullptr);
     CHECK(p->line == 3);
     CHECK(p->hint == "did you mean \"port\"?");
+}
+
+TEST_CASE("a key in the wrong section is told where it belongs")
+{
+    auto loaded = load_text("port = 8443\n[server]\nurl = \"sqlite://x.db\"\n");
+    std::vector<std::string> hints;
+    for (const auto &problem : loaded.problems) {
+        hints.push_back(std::to_string(problem.line) + " " + problem.hint);
+    }
+    CHECK(hints == std::vector<std::string>{"1 \"port\" belongs in [server]",
+                                            "3 \"url\" belongs in [database]"});
+}
+
+TEST_CASE("a section written as a value is named as a section, not suggested as itself")
+{
+    auto loaded = load_text("server = 5\n[tls]\nhsts = true\n");
+    std::vector<std::string> messages;
+    for (const auto &problem : loaded.problems) {
+        messages.push_back(problem.message);
+    }
+    CHECK(messages == std::vector<std::string>{"\"server\" is a section, not a value",
+                                               "\"tls.hsts\" is a section, not a value"});
+    CHECK(loaded.problems.back().hint.find("[tls.hsts]") != std::string::npos);
 }
 
 TEST_CASE("a misspelt section is reported")
@@ -271,6 +296,59 @@ TEST_CASE("bad environment values and unknown variables are named")
     CHECK(typo->hint == "did you mean RCOMMERCE_LOG_LEVEL?");
 }
 
+TEST_CASE("a misspelt section in a variable is named, other RCOMMERCE_ variables are not")
+{
+    auto loaded = load_text("", {{"RCOMMERCE_DATABSE_URL", "sqlite:///srv/shop.db"},
+                                 {"RCOMMERCE_SEVER_PORT", "9000"},
+                                 {"RCOMMERCE_CONFIG", "x.toml"},
+                                 {"RCOMMERCE_RENEWED_DOMAINS", "a.example"},
+                                 {"RCOMMERCE_TEST_DATA", "/tmp"}});
+    const Problem *database = problem_for(loaded, "RCOMMERCE_DATABSE_URL");
+    REQUIRE(database != nullptr);
+    CHECK(database->hint == "did you mean RCOMMERCE_DATABASE_URL?");
+    const Problem *port = problem_for(loaded, "RCOMMERCE_SEVER_PORT");
+    REQUIRE(port != nullptr);
+    CHECK(port->hint == "did you mean RCOMMERCE_SERVER_PORT?");
+    CHECK(loaded.problems.size() == 2);
+}
+
+TEST_CASE("a secret in a file every user can read is warned about, not refused")
+{
+    auto file = std::filesystem::temp_directory_path() / "rcommerce-secret-test.toml";
+    {
+        std::ofstream out(file);
+        out << "[payment.stripe]\napi_key = \"sk_test_123\"\n";
+    }
+    namespace fs = std::filesystem;
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read);
+    auto loaded = load(file, {});
+    CHECK(loaded.problems.empty());
+    REQUIRE(loaded.warnings.size() == 1);
+    CHECK(loaded.warnings[0].key == "payment.stripe.api_key");
+    CHECK(loaded.warnings[0].message.find("mode 0644") != std::string::npos);
+    CHECK(loaded.warnings[0].hint.find("RCOMMERCE_PAYMENT_STRIPE_API_KEY") != std::string::npos);
+    CHECK(loaded.warnings[0].message.find("sk_test_123") == std::string::npos);
+
+    // The same secret from the environment, or a file only its group reads: no warning.
+    CHECK(load(file, {{"RCOMMERCE_PAYMENT_STRIPE_API_KEY", "sk_test_456"}}).warnings.empty());
+    fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+    CHECK(load(file, {}).warnings.empty());
+    fs::remove(file);
+}
+
+TEST_CASE("a configuration path that is empty or in a missing folder is explained")
+{
+    auto empty = locate(std::string(), {});
+    REQUIRE_FALSE(empty);
+    CHECK(empty.error().why == "--config names an empty path");
+    auto nowhere = locate(std::string("/nonexistent-rcommerce/x.toml"), {});
+    REQUIRE_FALSE(nowhere);
+    CHECK(nowhere.error().why ==
+          "no such file, and its folder /nonexistent-rcommerce does not exist either "
+          "(named by --config)");
+}
+
 TEST_CASE("env_name maps dotted keys")
 {
     CHECK(env_name("tls.lets_encrypt.email") == "RCOMMERCE_TLS_LETS_ENCRYPT_EMAIL");
@@ -316,4 +394,17 @@ TEST_CASE("sqlite URLs resolve to paths")
     CHECK(sqlite_path("sqlite://rel.db").value() == "rel.db");
     CHECK_FALSE(sqlite_path("postgres://x").ok());
     CHECK_FALSE(sqlite_path("sqlite://").ok());
+}
+
+TEST_CASE("a refused database URL is quoted without its password")
+{
+    auto loaded = load_text("", {{"RCOMMERCE_DATABASE_URL", "postgresql://shop:s3cret@db/shop"}});
+    const Problem *url = problem_for(loaded, "database.url");
+    REQUIRE(url != nullptr);
+    CHECK(url->message.find("s3cret") == std::string::npos);
+    CHECK(url->message.find("\"postgresql://shop:****@db/shop\"") != std::string::npos);
+    CHECK(url->message.find("PostgreSQL is not supported yet") != std::string::npos);
+    auto plain = sqlite_path("mysql://root@db:3306/x");
+    REQUIRE_FALSE(plain);
+    CHECK(plain.error().why.find("mysql://root@db:3306/x") != std::string::npos);
 }

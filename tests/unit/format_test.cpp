@@ -95,22 +95,28 @@ const std::vector<std::string> k_hostile = {
     "\x01\x1f\x7f",
 };
 
+std::string csv_field(std::string_view text)
+{
+    std::string out;
+    append_csv_field(out, text);
+    return out;
+}
+
 } // namespace
 
 TEST_CASE("CSV quotes exactly the fields RFC 4180 says must be quoted")
 {
-    std::string out;
-    append_csv_field(out, "plain");
-    CHECK(out == "plain");
-    out.clear();
-    append_csv_field(out, "a,b");
-    CHECK(out == "\"a,b\"");
-    out.clear();
-    append_csv_field(out, "say \"hi\"");
-    CHECK(out == "\"say \"\"hi\"\"\"");
-    out.clear();
-    append_csv_field(out, "two\nlines");
-    CHECK(out == "\"two\nlines\"");
+    CHECK(csv_field("plain") == "plain");
+    CHECK(csv_field("a,b") == "\"a,b\"");
+    CHECK(csv_field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+    CHECK(csv_field("two\nlines") == "\"two\nlines\"");
+}
+
+TEST_CASE("CSV is valid UTF-8 whatever the store holds: stray bytes become U+FFFD")
+{
+    CHECK(csv_field("Caf\xC3\xA9 \xFF") == "Caf\xC3\xA9 \xEF\xBF\xBD");
+    CHECK(csv_field("a,\xC0\xAF\"") == "\"a,\xEF\xBF\xBD\xEF\xBF\xBD\"\"\"");
+    CHECK(csv_field("\xE5\x80\x89\xE5\xBA\xAB") == "\xE5\x80\x89\xE5\xBA\xAB"); // 倉庫, untouched
 }
 
 TEST_CASE("CSV round-trips hostile names through an RFC 4180 reader")
@@ -189,23 +195,46 @@ TEST_CASE("an empty report is still a complete document")
     CHECK(document["totals"].empty());
 }
 
-TEST_CASE("the table aligns columns and shows control characters as escapes")
+namespace {
+
+// A table of (name, n) rows.
+std::string write_table(const std::vector<std::pair<std::string, int64_t>> &rows)
 {
     std::string sink;
-    {
-        Output out(sink);
-        auto writer = make_writer(Format::table, out);
-        writer->begin(
-            Header{"t", "", {{"name", ColumnType::text}, {"n", ColumnType::integer}}, false});
-        std::vector<Cell> a = {Cell::text("é\nx"), Cell::integer(5)};
-        std::vector<Cell> b = {Cell::text("longer name"), Cell::integer(12345)};
-        writer->row(Section::rows, a);
-        writer->row(Section::rows, b);
-        writer->end();
+    Output out(sink);
+    auto writer = make_writer(Format::table, out);
+    writer->begin(Header{"t", "", {{"name", ColumnType::text}, {"n", ColumnType::integer}}, false});
+    for (const auto &[name, n] : rows) {
+        std::vector<Cell> cells = {Cell::text(name), Cell::integer(n)};
+        writer->row(Section::rows, cells);
     }
+    writer->end();
+    return sink;
+}
+
+} // namespace
+
+TEST_CASE("the table aligns columns and shows control characters as escapes")
+{
+    auto sink = write_table({{"é\nx", 5}, {"longer name", 12345}});
     CHECK(sink == "name             n\n"
                   "é\\nx             5\n"
                   "longer name  12345\n");
+}
+
+TEST_CASE("the table counts terminal columns: wide characters two, combining marks none")
+{
+    auto sink = write_table(
+        {{"ab", 1}, {"倉庫", 1}, {"🎉x", 1}, {"e\u0301", 1}, {"A\xFF", 1}, {"C1\xC2\x9B", 1}});
+    // Every "1" lands in the same terminal column; a byte that is not UTF-8
+    // shows as U+FFFD and a C1 control (U+009B, CSI) as "?".
+    CHECK(sink == "name  n\n"
+                  "ab    1\n"
+                  "倉庫  1\n"
+                  "🎉x   1\n"
+                  "e\u0301     1\n"
+                  "A\uFFFD    1\n"
+                  "C1?   1\n");
 }
 
 TEST_CASE("money prints with the currency's decimals outside JSON")
