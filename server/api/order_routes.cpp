@@ -173,15 +173,26 @@ Result<Reply> capture(Services &services, const httplib::Request &request)
 Result<Reply> cancel(Services &services, const httplib::Request &request)
 {
     const auto &stripe = services.config.payment.stripe;
+    bool released = false;
     if (stripe.enabled) {
         payments::stripe::StripeGateway card(payments::stripe::client_options(stripe));
-        if (auto released = payments::cancel_open_stripe_payment(services.db, services.config, card,
-                                                                 path_id(request));
-            !released) {
-            return released.error();
+        auto cancelled = payments::cancel_open_stripe_payment(services.db, services.config, card,
+                                                              path_id(request));
+        if (!cancelled) {
+            return cancelled.error();
+        }
+        released = *cancelled;
+    }
+    auto order = orders::cancel_order(services.db, services.config.inventory, path_id(request));
+    // An order whose reservations expired is already cancelled but may still
+    // hold an authorization: releasing it is what this cancel did.
+    if (!order && released) {
+        auto current = orders::get_order(services.db, path_id(request));
+        if (current && current->state == orders::OrderState::cancelled) {
+            return reply(std::move(current));
         }
     }
-    return reply(orders::cancel_order(services.db, services.config.inventory, path_id(request)));
+    return reply(std::move(order));
 }
 
 Result<Reply> list_orders(Services &services, const httplib::Request &request)
