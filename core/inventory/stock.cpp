@@ -283,9 +283,7 @@ Result<std::vector<Movement>> adjust_stock(store::Database &db,
             errors.add("to_location", "must differ from location");
         }
     }
-    if (adjustment.reference.size() > 500) {
-        errors.add("reference", "must be at most 500 characters long");
-    }
+    util::check_text(errors, "reference", adjustment.reference, 0, 500);
     if (!errors.empty()) {
         return errors.error("adjusting stock");
     }

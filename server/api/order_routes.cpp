@@ -130,9 +130,7 @@ Result<Reply> refund(Services &services, const httplib::Request &request)
     fields.reject_unknown({"amount", "reason"});
     auto amount = fields.money("amount", Need::required);
     auto reason = fields.string("reason").value_or("");
-    if (reason.size() > 500) {
-        errors.add("reason", "must be at most 500 characters long");
-    }
+    util::check_text(errors, "reason", reason, 0, 500, util::TextLines::many);
     if (!errors.empty()) {
         return errors.error("refunding");
     }

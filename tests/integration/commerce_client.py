@@ -664,6 +664,26 @@ def catalogue_updates():
            "product_not_available")
 
 
+def free_text():
+    # Titles count characters, not bytes; descriptions keep their lines.
+    title = "\u6728\u7dbf\u306eT\u30b7\u30e3\u30c4" * 60  # 420 characters, 1260 bytes
+    product = {"title": title, "description": "Soft.\n\n- cotton"}
+    r = expect(call("POST", "/api/v1/products", product, key=WRITER), 201,
+               "a 420-character Japanese title, a two-line description")
+    check(r.json.get("description") == "Soft.\n\n- cotton", "the description keeps its lines", r)
+    expect(call("POST", "/api/v1/customers", {"email": "n\u0000ul@example.com"}, key=WRITER), 422,
+           "an e-mail with a NUL is invalid, not taken", "validation_failed")
+    new_sku("TEXT-1", 2)
+    oid = expect(order([("TEXT-1", 1)]), 201, "an order to refund").json["id"]
+    expect(call("POST", f"/api/v1/orders/{oid}/payments", {"gateway": "manual"}), 201, "pay it")
+    refund = {"amount": {"amount": 100, "currency": "EUR"}, "reason": "bad\u0000reason"}
+    expect(call("POST", f"/api/v1/orders/{oid}/refunds", refund), 422,
+           "a refund reason with a NUL", "validation_failed")
+    refund["reason"] = "damaged in transit;\ncustomer keeps it"
+    expect(call("POST", f"/api/v1/orders/{oid}/refunds", refund), 201,
+           "a two-line refund reason")
+
+
 def main():
     setup()
     for situation in [auth_rules, validation_rules, pagination, body_limit,
@@ -671,7 +691,7 @@ def main():
                       case_2_two_reservations_of_the_last_unit, case_3_release_twice,
                       case_4_cancel_before_reserving, case_5_refunds, case_6_same_sku_twice,
                       idempotency_rules, order_lifecycle, transfers_and_alerts,
-                      unknown_members_everywhere, foreign_cursors, catalogue_updates]:
+                      unknown_members_everywhere, foreign_cursors, catalogue_updates, free_text]:
         try:
             situation()
         except Exception as error:  # a crash in one situation must not hide the others

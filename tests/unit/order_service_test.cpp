@@ -332,3 +332,56 @@ TEST_CASE("a variant's price cannot change currency without a unit cost in that 
     CHECK(changed->price.currency == usd);
     CHECK(changed->unit_cost == 300);
 }
+
+TEST_CASE("text fields are measured in characters and refuse control characters")
+{
+    Shop shop;
+    auto field_message = [](const auto &result) {
+        REQUIRE_FALSE(result.ok());
+        REQUIRE(result.error().fields.size() == 1);
+        return result.error().fields[0].field + ": " + result.error().fields[0].message;
+    };
+
+    // 300 characters of two bytes each: within the 500-character limit.
+    std::string accented;
+    for (int i = 0; i < 300; ++i) {
+        accented += "\xc3\xa9";
+    }
+    catalog::ProductInput product;
+    product.title = accented;
+    product.description = "Soft cotton.\nMachine wash at 30\xc2\xb0"
+                          "C.\r\n\n- 100% cotton\t(organic)";
+    auto created = catalog::create_product(*shop.db, product);
+    REQUIRE(created.ok());
+    CHECK(created->title == accented);
+    CHECK(created->description == product.description);
+
+    product.title = "two\nlines";
+    CHECK(field_message(catalog::create_product(*shop.db, product)) ==
+          "title: must not contain control characters (line breaks included)");
+    product.title = "ok";
+    product.description = std::string("nul\0byte", 8);
+    CHECK(field_message(catalog::create_product(*shop.db, product))
+              .rfind("description: must not", 0) == 0);
+
+    // An e-mail with a NUL used to pass the check and break the table's
+    // CHECK, which was then reported as "already exists".
+    catalog::CustomerInput customer;
+    customer.email = std::string("n\0ul@example.com", 16);
+    CHECK(field_message(catalog::create_customer(*shop.db, customer)) ==
+          "email: must not contain spaces or control characters");
+    customer.email = "tab\there@example.com";
+    CHECK(field_message(catalog::create_customer(*shop.db, customer)) ==
+          "email: must not contain spaces or control characters");
+    customer.email = std::string(250, 'a') + "@b.cd";
+    CHECK(field_message(catalog::create_customer(*shop.db, customer)) ==
+          "email: must be at most 254 characters long (RFC 5321)");
+    customer.email = "zo\xc3\xab@example.com";
+    CHECK(catalog::create_customer(*shop.db, customer).ok());
+
+    auto reference = inventory::adjust_stock(
+        *shop.db, shop.inventory,
+        {"NOPE", "WH1", "", inventory::Reason::receive, 1, std::string("a\0b", 3)});
+    CHECK(field_message(reference) ==
+          "reference: must not contain control characters (line breaks included)");
+}
