@@ -177,9 +177,16 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent, const 
         idempotency::abandon(services.db, scope_text, idempotency_key);
         return;
     }
-    idempotency::finish(
-        services.db, scope_text, idempotency_key,
-        {response.status, response.get_header_value("Content-Type"), response.body});
+    // The request has run: its answer goes out even if it cannot be kept
+    // (the key then reads as in use, and after a restart as interrupted).
+    try {
+        idempotency::finish(
+            services.db, scope_text, idempotency_key,
+            {response.status, response.get_header_value("Content-Type"), response.body});
+    } catch (const std::exception &error) {
+        log::error("could not store the answer of an idempotent request",
+                   {{"path", request.path}, {"error", error.what()}});
+    }
 }
 
 bool too_deep(std::string_view body)

@@ -88,4 +88,48 @@ expect_contains "$OUT" '"state":"fulfilled"' "the README session ends with a ful
 # The server survived all of it and logged no internal error.
 expect_not_contains "$(cat serve.log)" "unexpected failure" "no handler failed unexpectedly"
 stop_server "$SERVER_PID"
+
+# --- a request cut off by kill -9 ----------------------------------------------
+# A card payment waits on a "Stripe" that accepts and never answers, holding
+# its Idempotency-Key; serve is killed. After the restart the same request
+# is told its first attempt was interrupted, not that it is still running.
+SILENT_PORT=$(free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+held = [s.accept() for _ in range(8)]; time.sleep(600)' "$SILENT_PORT" &
+CLEANUP_PIDS+=($!)
+wait_for_port "$SILENT_PORT"
+cat >>rc.toml <<TOML
+[payment.stripe]
+enabled = true
+api_key = "sk_test_silent"
+webhook_secret = "whsec_silent"
+base_url = "https://127.0.0.1:$SILENT_PORT"
+max_retries = 0
+TOML
+start_server rc.toml serve2.log
+JSON='Content-Type: application/json'
+ORDER_ID=$(curl -sS --cacert "$CA" -H "Authorization: Bearer $ADMIN" -H "$JSON" \
+    -d '{"currency": "EUR", "lines": [{"sku": "TEE-BLACK-M", "quantity": 1}]}' \
+    "$URL/api/v1/orders" | jq .id)
+pay() {
+    curl -sS --cacert "$CA" -H "Authorization: Bearer $ADMIN" -H "Idempotency-Key: cut-off" \
+        -H "$JSON" -d '{"gateway": "stripe", "payment_method": "pm_card_visa"}' \
+        "$URL/api/v1/orders/$ORDER_ID/payments" "$@"
+}
+pay -o /dev/null 2>/dev/null &
+for _ in $(seq 50); do
+    [ "$(sqlite3 rc.db "SELECT count(*) FROM idempotency_keys WHERE key = 'cut-off'")" = 1 ] && break
+    sleep 0.1
+done
+run pay
+expect_contains "$OUT" '"code":"idempotency_key_in_use"' "while the first runs, the key is in use"
+kill -9 "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+start_server rc.toml serve3.log
+run pay
+expect_contains "$OUT" '"code":"idempotency_key_interrupted"' \
+    "after kill -9 and a restart, the key's first request is reported interrupted"
+expect_contains "$OUT" "new Idempotency-Key" "the hint says how to go on"
+stop_server "$SERVER_PID"
 finish

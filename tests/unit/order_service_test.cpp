@@ -18,6 +18,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -278,6 +279,38 @@ TEST_CASE("an idempotency key replays, refuses another request, and reports one 
     CHECK(idempotency::begin(*shop.db, "k2", "abc", "fp2")->outcome ==
           idempotency::Claim::Outcome::owner);
     CHECK(idempotency::purge_expired(*shop.db, util::unix_now() + 25 * 3600) == 2);
+}
+
+TEST_CASE("a key whose first request died with its process is reported interrupted, not running")
+{
+    Shop shop;
+    // A process that has exited, and an earlier process that had our pid
+    // (as pid 1 does after every restart in a container).
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        ::_exit(0);
+    }
+    REQUIRE(::waitpid(child, nullptr, 0) == child);
+    for (const auto &dead :
+         {std::to_string(child) + ":0badc0ffee", std::to_string(::getpid()) + ":0ldpr0cess"}) {
+        CAPTURE(dead);
+        REQUIRE(idempotency::begin(*shop.db, "k1", dead, "fp1", dead).ok());
+        auto again = idempotency::begin(*shop.db, "k1", dead, "fp1");
+        REQUIRE_FALSE(again.ok());
+        CHECK(again.error().code == "idempotency_key_interrupted");
+        CHECK(again.error().why.find("may or may not have taken effect") != std::string::npos);
+        CHECK(again.error().hint.find("new Idempotency-Key") != std::string::npos);
+        // Another request under the key is still told apart.
+        CHECK(idempotency::begin(*shop.db, "k1", dead, "fp2").error().code ==
+              "idempotency_key_reused");
+    }
+    // A live process other than this one (a second serve on the file) is
+    // still running its request.
+    std::string parent = std::to_string(::getppid()) + ":5ec0ndserve";
+    REQUIRE(idempotency::begin(*shop.db, "k1", "live", "fp1", parent).ok());
+    CHECK(idempotency::begin(*shop.db, "k1", "live", "fp1").error().code ==
+          "idempotency_key_in_use");
 }
 
 TEST_CASE("placing an order that already holds its stock reserves nothing more")
