@@ -371,21 +371,45 @@ int64_t path_id(const httplib::Request &request, size_t index)
     return util::parse_int64(request.matches[static_cast<int>(index)].str()).value_or(0);
 }
 
+Result<std::optional<std::string>> query_param(const httplib::Request &request,
+                                               const std::string &name)
+{
+    auto count = request.get_param_value_count(name);
+    if (count == 0) {
+        return std::optional<std::string>{};
+    }
+    if (count > 1) {
+        Error error =
+            bad_request("invalid_parameter", name, "is given " + std::to_string(count) + " times");
+        error.hint = "send " + name + " once";
+        return error;
+    }
+    return std::optional<std::string>{request.get_param_value(name)};
+}
+
 Result<util::PageRequest> page_request(const httplib::Request &request)
 {
     util::PageRequest page;
-    if (request.has_param("limit")) {
-        auto limit = util::parse_int64(request.get_param_value("limit"));
+    auto limit_text = query_param(request, "limit");
+    if (!limit_text) {
+        return limit_text.error();
+    }
+    if (*limit_text) {
+        auto limit = util::parse_int64(**limit_text);
         if (!limit || *limit < 1 || *limit > util::k_max_page_limit) {
             return bad_request("invalid_parameter", "limit",
                                "must be an integer from 1 to " +
                                    std::to_string(util::k_max_page_limit) + ", got \"" +
-                                   request.get_param_value("limit") + "\"");
+                                   **limit_text + "\"");
         }
         page.limit = *limit;
     }
-    if (request.has_param("starting_after")) {
-        auto id = decode_cursor(request.path, request.get_param_value("starting_after"));
+    auto cursor = query_param(request, "starting_after");
+    if (!cursor) {
+        return cursor.error();
+    }
+    if (*cursor) {
+        auto id = decode_cursor(request.path, **cursor);
         if (!id) {
             Error error = bad_request("invalid_cursor", "starting_after",
                                       "is not a cursor returned by this list");

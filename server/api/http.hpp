@@ -77,6 +77,12 @@ void mount_method_not_allowed(httplib::Server &server, const std::shared_ptr<Ser
 // The decimal id captured by the route's first (or `index`th) group.
 [[nodiscard]] int64_t path_id(const httplib::Request &request, size_t index = 1);
 
+// A query parameter sent at most once. Sent twice (`limit=1&limit=500`) it
+// is a 400 invalid_parameter naming it: as with a JSON member named twice,
+// what a proxy or a log shows must be what we act on.
+[[nodiscard]] Result<std::optional<std::string>> query_param(const httplib::Request &request,
+                                                             const std::string &name);
+
 // `limit` (1..100, default 20) and `starting_after` (a cursor this list
 // returned: the request's path is the list); 400 invalid_parameter or
 // invalid_cursor naming the parameter otherwise.

@@ -196,8 +196,12 @@ Result<Reply> cancel(Services &services, const httplib::Request &request)
 Result<Reply> list_orders(Services &services, const httplib::Request &request)
 {
     std::optional<orders::OrderState> state;
-    if (request.has_param("state")) {
-        state = orders::order_state_from_string(request.get_param_value("state"));
+    auto state_text = query_param(request, "state");
+    if (!state_text) {
+        return state_text.error();
+    }
+    if (*state_text) {
+        state = orders::order_state_from_string(**state_text);
         if (!state) {
             Error error = util::field_error("state", "is not an order state");
             error.code = "invalid_parameter";

@@ -339,6 +339,17 @@ def pagination():
     r = expect(call("GET", "/api/v1/orders?state=bogus", key=READER), 400,
                "an unknown state filter", "invalid_parameter")
     check("awaiting_payment" in r.json.get("hint", ""), "the states are listed", r)
+    # A parameter sent twice with different values is refused, not read as
+    # its first value (cpp-httplib folds a repeated identical pair into one).
+    for query in ["/api/v1/customers?limit=1&limit=100",
+                  f"/api/v1/customers?starting_after={cursor}&starting_after=x",
+                  "/api/v1/orders?state=paid&state=cancelled",
+                  "/api/v1/inventory/VAL-1?location=WH1&location=WH2",
+                  "/api/v1/inventory/VAL-1/movements?location=WH1&location=WH2"]:
+        name = query.split("?")[1].split("=")[0]
+        r = expect(call("GET", query, key=READER), 400, f"{name} twice", "invalid_parameter")
+        check(name in fields_of(r) and "2 times" in r.json.get("detail", ""),
+              f"{name} twice is named", r)
 
 
 def body_limit():
