@@ -79,24 +79,6 @@ std::string_view scope_name(auth::Scope scope)
     return "admin";
 }
 
-// Runs the handler, turning every way it can fail into an Error.
-Result<Reply> run_handler(const Handler &handler, const httplib::Request &request)
-{
-    try {
-        return handler(request);
-    } catch (const store::DatabaseError &error) {
-        if (error.failure() == store::Failure::busy) {
-            return make_error(ErrorKind::unavailable, "database_busy", "handling the request",
-                              "the database stayed locked by other writers", "retry shortly");
-        }
-        log::error("database failure", {{"path", request.path}, {"error", error.what()}});
-    } catch (const std::exception &error) {
-        log::error("unexpected failure", {{"path", request.path}, {"error", error.what()}});
-    }
-    return make_error(ErrorKind::internal, "internal_error", "handling the request",
-                      "an unexpected error occurred; it has been logged");
-}
-
 void write_reply(httplib::Response &response, const Result<Reply> &reply)
 {
     if (!reply) {
@@ -227,6 +209,23 @@ std::string list_tag(std::string_view list)
 }
 
 } // namespace
+
+Result<Reply> run_handler(const Handler &handler, const httplib::Request &request)
+{
+    try {
+        return handler(request);
+    } catch (const store::DatabaseError &error) {
+        if (error.failure() == store::Failure::busy) {
+            return make_error(ErrorKind::unavailable, "database_busy", "handling the request",
+                              "the database stayed locked by other writers", "retry shortly");
+        }
+        log::error("database failure", {{"path", request.path}, {"error", error.what()}});
+    } catch (const std::exception &error) {
+        log::error("unexpected failure", {{"path", request.path}, {"error", error.what()}});
+    }
+    return make_error(ErrorKind::internal, "internal_error", "handling the request",
+                      "an unexpected error occurred; it has been logged");
+}
 
 void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method,
            const std::string &pattern, auth::Scope scope, Idempotent idempotent, Handler handler)

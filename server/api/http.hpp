@@ -62,6 +62,11 @@ void route(httplib::Server &server, const std::shared_ptr<Services> &services, M
 // and OPTIONS on it with 204 and the same Allow.
 void mount_method_not_allowed(httplib::Server &server, const std::shared_ptr<Services> &services);
 
+// Runs the handler, turning every way it can fail into an Error: a busy
+// database is 503 database_busy (retry), anything else unexpected is logged
+// and 500 internal_error.
+[[nodiscard]] Result<Reply> run_handler(const Handler &handler, const httplib::Request &request);
+
 // The request body as a JSON object. 400 malformed_json for anything that
 // is not JSON (or nested deeper than 32 levels), 415 for a media type other
 // than application/json (in any case, with any parameters),

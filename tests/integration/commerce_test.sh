@@ -126,10 +126,31 @@ run pay
 expect_contains "$OUT" '"code":"idempotency_key_in_use"' "while the first runs, the key is in use"
 kill -9 "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
-start_server rc.toml serve3.log
+RCOMMERCE_DATABASE_BUSY_TIMEOUT_MS=300 start_server rc.toml serve3.log
 run pay
 expect_contains "$OUT" '"code":"idempotency_key_interrupted"' \
     "after kill -9 and a restart, the key's first request is reported interrupted"
 expect_contains "$OUT" "new Idempotency-Key" "the hint says how to go on"
+
+# --- a webhook while the store is locked: 503 (Stripe retries), logged ---------
+EVENT='{"id": "evt_busy", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}'
+deliver() {
+    local t sig
+    t=$(date +%s)
+    sig=$(printf '%s.%s' "$t" "$EVENT" | openssl dgst -sha256 -hmac whsec_silent | sed 's/^.* //')
+    curl -sS --cacert "$CA" -H "Stripe-Signature: t=$t,v1=$sig" -H "$JSON" \
+        --data-binary "$EVENT" -w '\n%{http_code}' "$URL/api/v1/webhooks/stripe"
+}
+python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close(); time.sleep(3); c.execute("ROLLBACK")' rc.db locked &
+LOCKER=$!
+for _ in $(seq 50); do [ -e locked ] && break; sleep 0.1; done
+run deliver
+expect_contains "$OUT" '"code":"database_busy"' "a webhook on a locked store is database_busy"
+expect_eq "$(tail -1 <<<"$OUT")" "503" "and 503, so Stripe delivers it again"
+wait "$LOCKER"
+run deliver
+expect_eq "$(tail -1 <<<"$OUT")" "200" "delivered again, it is recorded"
 stop_server "$SERVER_PID"
 finish
