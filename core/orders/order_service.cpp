@@ -114,12 +114,21 @@ Status insert_lines(store::Connection &c, const OrderInput &input,
         const auto &line = input.lines[i];
         const auto *variant = &variants[i];
         auto line_total = money::checked_mul(variant->price.amount, line.quantity);
-        if (!line_total) {
-            return line_total.error();
-        }
-        auto sum = money::checked_add(subtotal, *line_total);
+        auto sum = line_total ? money::checked_add(subtotal, *line_total) : line_total;
         if (!sum) {
-            return sum.error();
+            // Name the line that tipped it over, with the amounts, so the
+            // client knows which quantity to lower.
+            Error error = util::field_error(
+                "lines[" + std::to_string(i) + "].quantity",
+                std::string(line_total ? "brings the order's total" : "brings the line's total") +
+                    " above the largest amount, " +
+                    money::format_money({money::k_max_amount, input.currency}) + " (" +
+                    std::to_string(line.quantity) + " x " + money::format_money(variant->price) +
+                    ")");
+            error.code = "amount_overflow";
+            error.what = "creating an order";
+            error.hint = "lower the quantity or split the order";
+            return error;
         }
         subtotal = *sum;
         c.execute("INSERT INTO order_lines (order_id, variant_id, sku, title, quantity, "

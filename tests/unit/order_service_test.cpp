@@ -418,3 +418,24 @@ TEST_CASE("text fields are measured in characters and refuse control characters"
     CHECK(field_message(reference) ==
           "reference: must not contain control characters (line breaks included)");
 }
+
+TEST_CASE("an order whose total would leave the largest amount names the line and the amounts")
+{
+    Shop shop;
+    shop.sku("HUGE", 10, 400'000'000'000'000); // 4 000 000 000 000.00 EUR
+    shop.sku("ONE", 10, 100);
+    auto line = shop.order({{"ONE", 1}, {"HUGE", 3}});
+    REQUIRE_FALSE(line.ok());
+    CHECK(line.error().code == "amount_overflow");
+    REQUIRE(line.error().fields.size() == 1);
+    CHECK(line.error().fields[0].field == "lines[1].quantity");
+    CHECK(line.error().why == "lines[1].quantity: brings the line's total above the largest "
+                              "amount, 10000000000000.00 EUR (3 x 4000000000000.00 EUR)");
+    CHECK(line.error().hint == "lower the quantity or split the order");
+    auto whole = shop.order({{"HUGE", 2}, {"ONE", 1}, {"HUGE", 1}});
+    REQUIRE_FALSE(whole.ok());
+    CHECK(whole.error().why == "lines[2].quantity: brings the order's total above the largest "
+                               "amount, 10000000000000.00 EUR (1 x 4000000000000.00 EUR)");
+    CHECK(shop.level("HUGE").reserved == 0);
+    CHECK(shop.order({{"HUGE", 2}}).ok());
+}
