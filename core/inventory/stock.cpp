@@ -225,17 +225,37 @@ Result<std::vector<LevelView>> get_levels(store::Database &db,
                                           std::string_view sku, std::optional<std::string> location)
 {
     if (location) {
-        return db.write([&](store::Connection &c) -> Result<std::vector<LevelView>> {
-            auto variant = catalog::find_variant_by_sku(c, sku);
-            if (!variant) {
-                return variant.error();
-            }
-            auto place = catalog::find_location_by_code(c, *location);
-            if (!place) {
-                return place.error();
-            }
-            return std::vector<LevelView>{load_level(c, config, variant->id, place->id)};
-        });
+        // A read: a SKU never stocked at the location shows an empty level
+        // without creating its row, so a read-only key writes nothing and
+        // the answer never waits for the write lock.
+        auto lease = db.connection();
+        auto &c = *lease;
+        auto variant = catalog::find_variant_by_sku(c, sku);
+        if (!variant) {
+            return variant.error();
+        }
+        auto place = catalog::find_location_by_code(c, *location);
+        if (!place) {
+            return place.error();
+        }
+        std::optional<LevelView> found;
+        c.query(
+            std::string(k_level_select) + "WHERE il.variant_id = ? AND il.location_id = ?",
+            [&](const store::Row &row) { found = read_level(row, config); }, variant->id,
+            place->id);
+        if (!found) {
+            found = LevelView{};
+            found->sku = variant->sku;
+            found->variant_id = variant->id;
+            found->location_code = place->code;
+            found->location_id = place->id;
+            found->threshold =
+                resolve_threshold(place->low_stock_threshold, variant->low_stock_threshold,
+                                  config.low_stock_threshold);
+            found->level = stock_level(0, found->threshold);
+            found->updated_at = util::format_rfc3339(util::unix_now());
+        }
+        return std::vector<LevelView>{*found};
     }
     auto lease = db.connection();
     auto variant = catalog::find_variant_by_sku(*lease, sku);

@@ -439,3 +439,25 @@ TEST_CASE("an order whose total would leave the largest amount names the line an
     CHECK(shop.level("HUGE").reserved == 0);
     CHECK(shop.order({{"HUGE", 2}}).ok());
 }
+
+TEST_CASE("reading a SKU's level at a location where it was never stocked writes nothing")
+{
+    Shop shop;
+    shop.sku("GHOST", 0);
+    auto lease = shop.db->connection();
+    // Another writer holds the write lock: a read must not need it.
+    store::Transaction writer(*lease);
+    auto levels = inventory::get_levels(*shop.db, shop.inventory, "GHOST", std::string("WH1"));
+    REQUIRE(levels.ok());
+    REQUIRE(levels->size() == 1);
+    CHECK(levels->front().sku == "GHOST");
+    CHECK(levels->front().location_code == "WH1");
+    CHECK(levels->front().on_hand == 0);
+    CHECK(levels->front().level == inventory::StockLevel::out);
+    CHECK(levels->front().threshold == shop.inventory.low_stock_threshold);
+    writer.rollback();
+    CHECK(lease->query_integer("SELECT count(*) FROM inventory_levels") == 0);
+    CHECK(inventory::get_levels(*shop.db, shop.inventory, "GHOST", std::string("NOPE"))
+              .error()
+              .code == "location_not_found");
+}
