@@ -39,6 +39,11 @@ void load_details(store::Connection &c, Order &order)
                                    row.integer(4), row.integer(5), row.integer(6)});
         },
         order.id);
+    // Only an order awaiting payment can lose its reservations; a paid one
+    // may still hold backordered units, which never expire.
+    if (order.state != OrderState::awaiting_payment) {
+        return;
+    }
     c.query(
         "SELECT min(r.expires_at) FROM reservations r JOIN order_lines ol "
         "ON ol.id = r.order_line_id WHERE ol.order_id = ? AND r.status = 'active'",
@@ -313,10 +318,14 @@ Result<Order> cancel_order(store::Database &db, const config::InventoryConfig &c
     });
 }
 
-Result<Order> fulfil_order(store::Database &db, int64_t id)
+Result<Order> fulfil_order(store::Database &db, const config::InventoryConfig &config, int64_t id)
 {
-    return change(db, id, [&](store::Connection &c, const Order &order) {
-        return move_order(c, id, order.state, OrderState::fulfilled);
+    return change(db, id, [&](store::Connection &c, const Order &order) -> Status {
+        auto moved = move_order(c, id, order.state, OrderState::fulfilled);
+        if (!moved) {
+            return moved;
+        }
+        return inventory::sell_backordered(c, config, id, "order " + order.number);
     });
 }
 

@@ -255,9 +255,10 @@ void mount_orders(httplib::Server &server, const std::shared_ptr<Services> &serv
               return without_body(r, "cancelling an order", [&] { return cancel(s, r); });
           });
     route(server, services, Method::post, order + "/fulfil", Scope::write, Idempotent::yes,
-          [&s](const auto &r) {
-              return without_body(r, "fulfilling an order",
-                                  [&] { return reply(orders::fulfil_order(s.db, path_id(r))); });
+          [&s, &inventory](const auto &r) {
+              return without_body(r, "fulfilling an order", [&] {
+                  return reply(orders::fulfil_order(s.db, inventory, path_id(r)));
+              });
           });
     route(server, services, Method::post, order + "/complete", Scope::write, Idempotent::yes,
           [&s](const auto &r) {

@@ -461,3 +461,69 @@ TEST_CASE("reading a SKU's level at a location where it was never stocked writes
               .error()
               .code == "location_not_found");
 }
+
+TEST_CASE("a paid backorder keeps its missing units reserved until they are received")
+{
+    Shop shop;
+    catalog::ProductInput product;
+    product.title = "Made to order";
+    catalog::VariantInput variant;
+    variant.sku = "BO";
+    variant.price = {500, *money::find_currency("EUR")};
+    variant.allow_backorder = true;
+    product.variants.push_back(variant);
+    REQUIRE(catalog::create_product(*shop.db, product).ok());
+    REQUIRE(shop.adjust("BO", inventory::Reason::receive, 2).ok());
+
+    auto order = shop.order({{"BO", 5}}).value();
+    CHECK(shop.level("BO").reserved == 5);
+    REQUIRE(payments::pay_manually(*shop.db, shop.inventory, order.id).ok());
+    // The 2 on hand are sold; the 3 missing stay reserved for this order.
+    auto level = shop.level("BO");
+    CHECK(level.on_hand == 0);
+    CHECK(level.reserved == 3);
+    CHECK_FALSE(orders::get_order(*shop.db, order.id)->reservations_expire_at);
+    // The expiry job leaves a paid order's held units alone.
+    int64_t later = util::unix_now() + (shop.inventory.reservation_ttl_minutes + 1) * 60;
+    CHECK(inventory::expire_reservations(*shop.db, shop.inventory, later) == 0);
+    CHECK(shop.level("BO").reserved == 3);
+
+    // Not there yet: the order cannot be fulfilled, and nothing changes.
+    auto early = orders::fulfil_order(*shop.db, shop.inventory, order.id);
+    REQUIRE_FALSE(early.ok());
+    CHECK(early.error().code == "insufficient_stock");
+    CHECK(early.error().why == "3 of BO are backordered for this order at WH1; 0 of the 0 on "
+                               "hand there are not held for earlier orders");
+    CHECK(orders::get_order(*shop.db, order.id)->state == orders::OrderState::paid);
+
+    // A receipt of 10 fills the backorder first: only 7 are for others.
+    REQUIRE(shop.adjust("BO", inventory::Reason::receive, 10).ok());
+    CHECK(shop.level("BO").available == 7);
+    auto other = shop.order({{"BO", 7}}).value();
+    CHECK(shop.level("BO").available == 0);
+
+    // Another backorder paid now gets none of the units held for the others.
+    auto late = shop.order({{"BO", 3}}).value();
+    REQUIRE(payments::pay_manually(*shop.db, shop.inventory, late.id).ok());
+    CHECK(shop.level("BO").on_hand == 10);
+    CHECK(shop.level("BO").reserved == 13);
+
+    auto fulfilled = orders::fulfil_order(*shop.db, shop.inventory, order.id);
+    REQUIRE(fulfilled.ok());
+    CHECK(fulfilled->state == orders::OrderState::fulfilled);
+    level = shop.level("BO");
+    CHECK(level.on_hand == 7);
+    CHECK(level.reserved == 10);
+    CHECK(shop.db->connection()->query_integer(
+              "SELECT sum(quantity) FROM stock_movements WHERE reason = 'sale'") == -5);
+    REQUIRE(payments::pay_manually(*shop.db, shop.inventory, other.id).ok());
+    CHECK(shop.level("BO").on_hand == 0);
+    CHECK(shop.level("BO").reserved == 3);
+
+    // Refunding everything paid frees what a backorder still holds.
+    REQUIRE(payments::refund_order(*shop.db, shop.inventory, nullptr, late.id,
+                                   {1500, *money::find_currency("EUR")}, "")
+                .ok());
+    CHECK(orders::get_order(*shop.db, late.id)->state == orders::OrderState::refunded);
+    CHECK(shop.level("BO").reserved == 0);
+}
