@@ -98,7 +98,9 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent, const 
                      make_error(ErrorKind::validation, "body_too_large", "reading the request",
                                 "the body is larger than " +
                                     std::to_string(services.config.server.max_body_bytes) +
-                                    " bytes"),
+                                    " bytes",
+                                "send a smaller body; the limit is the server's [server] "
+                                "max_body_bytes"),
                      413);
         return;
     }

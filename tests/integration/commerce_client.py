@@ -356,6 +356,10 @@ def body_limit():
     big = json.dumps({"title": "x" * (70 * 1024)})
     r = call("POST", "/api/v1/products", raw=big)
     check(r.status == 413, "a body over max_body_bytes is 413", r)
+    check("max_body_bytes" in r.json.get("hint", ""), "the 413 says what limits it", r)
+    for path in ["/api/v1/product", "/api/v1/orders/12345678901234567890", "/v1/orders"]:
+        r = expect(call("GET", path, key=READER), 404, f"GET {path}", "not_found")
+        check("/api/v1/" in r.json.get("hint", ""), f"the 404 of {path} says where the API is", r)
 
 
 def fifty_clients_last_ten_units():
