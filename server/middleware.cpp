@@ -171,6 +171,10 @@ bool implemented_method(std::string_view method)
            k_implemented_methods.end();
 }
 
+constexpr std::string_view k_body_too_large_hint =
+    "send a smaller body (orders of many lines in several orders); the limit is the "
+    "server's [server] max_body_bytes";
+
 std::string not_implemented_detail(std::string_view method)
 {
     // Quoted only when it is a plausible method (an RFC 9110 token): the
@@ -249,8 +253,8 @@ bool refuse_framing(const config::Config &config, const httplib::Request &req,
 {
     auto codings = header_values(req, "Transfer-Encoding");
     auto length = http::declared_length(header_values(req, "Content-Length"));
-    auto refuse = [&](int status, const std::string &detail) {
-        set_problem(res, status, detail);
+    auto refuse = [&](int status, const std::string &detail, std::string_view hint = {}) {
+        set_problem(res, status, detail, hint);
         ask_client_to_close(req);
         return true;
     };
@@ -288,8 +292,10 @@ bool refuse_framing(const config::Config &config, const httplib::Request &req,
     }
     if (length.kind == http::DeclaredLength::Kind::too_large ||
         length.bytes > config.server.max_body_bytes) {
-        return refuse(413, "the request body exceeds " +
-                               std::to_string(config.server.max_body_bytes) + " bytes");
+        return refuse(413,
+                      "the request body exceeds " + std::to_string(config.server.max_body_bytes) +
+                          " bytes",
+                      k_body_too_large_hint);
     }
     if (codings.empty() && length.kind == http::DeclaredLength::Kind::absent &&
         one_of(req.method, {"POST", "PUT", "PATCH", "DELETE"})) {
@@ -404,7 +410,7 @@ std::string_view problem_code(int status)
     }
 }
 
-void set_problem(httplib::Response &res, int status, std::string_view detail)
+void set_problem(httplib::Response &res, int status, std::string_view detail, std::string_view hint)
 {
     res.status = status;
     std::string code(problem_code(status));
@@ -413,6 +419,9 @@ void set_problem(httplib::Response &res, int status, std::string_view detail)
                            {"status", status},
                            {"detail", detail},
                            {"code", code}};
+    if (!hint.empty()) {
+        body["hint"] = hint;
+    }
     // A detail may quote the request (its method), which need not be UTF-8.
     res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                     "application/problem+json");
@@ -510,6 +519,7 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
         [&config](const httplib::Request &req, httplib::Response &res) {
             bool routed = t_in_flight.request == &req;
             std::string detail = reason_phrase(res.status);
+            std::string_view hint;
             if (!routed) {
                 // cpp-httplib answered by itself before routing.
                 if (res.status == 400) {
@@ -535,11 +545,15 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
             } else if (res.status == 413) {
                 detail = "the request body exceeds " +
                          std::to_string(config.server.max_body_bytes) + " bytes";
+                hint = k_body_too_large_hint;
             } else if (res.status == 404) {
                 detail = "no resource at this path";
+                hint = "the API's paths start with /api/v1/ and take decimal ids of at most 18 "
+                       "digits (docs/api.md lists them); /healthz, /readyz and /metrics are "
+                       "the server's own";
             }
             if (res.body.empty() && req.method != "HEAD") {
-                set_problem(res, res.status, detail);
+                set_problem(res, res.status, detail, hint);
             }
             return httplib::Server::HandlerResponse::Handled;
         }));

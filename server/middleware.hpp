@@ -18,8 +18,10 @@
 
 namespace rcommerce::server {
 
-// Writes a problem+json body (RFC 9457 section 3) into `res` with `status`.
-void set_problem(httplib::Response &res, int status, std::string_view detail);
+// Writes a problem+json body (RFC 9457 section 3) into `res` with `status`,
+// and a `hint` saying what to do when the detail does not already.
+void set_problem(httplib::Response &res, int status, std::string_view detail,
+                 std::string_view hint = {});
 
 // A request id from the client's X-Request-Id if it is 1..128 characters of
 // [A-Za-z0-9._-], else a fresh random one (32 hex digits).

@@ -22,17 +22,7 @@ Error not_found(std::string_view kind, int64_t id)
                       "no " + std::string(kind) + " has id " + std::to_string(id));
 }
 
-void check_text(util::FieldErrors &errors, const std::string &field, std::string_view text,
-                size_t min, size_t max)
-{
-    if (text.size() < min || text.size() > max) {
-        errors.add(field, "must be " + std::to_string(min) + " to " + std::to_string(max) +
-                              " characters long");
-    } else if (std::any_of(text.begin(), text.end(),
-                           [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
-        errors.add(field, "must not contain control characters");
-    }
-}
+using util::check_text;
 
 // SKUs and location codes appear in URLs and reports: letters, digits, . _ -
 void check_code(util::FieldErrors &errors, const std::string &field, std::string_view text,
@@ -213,8 +203,14 @@ util::Page<T> list_rows(store::Database &db, std::string_view table, std::string
 void check_email(util::FieldErrors &errors, std::string_view email)
 {
     auto at = email.find('@');
-    if (email.size() > 254 || at == std::string_view::npos || at == 0 || at + 1 >= email.size() ||
-        email.find(' ') != std::string_view::npos) {
+    if (email.size() > 254) {
+        errors.add("email", "must be at most 254 characters long (RFC 5321)");
+    } else if (std::any_of(email.begin(), email.end(), [](char c) {
+                   auto byte = static_cast<unsigned char>(c);
+                   return byte <= 0x20 || byte == 0x7f;
+               })) {
+        errors.add("email", "must not contain spaces or control characters");
+    } else if (at == std::string_view::npos || at == 0 || at + 1 >= email.size()) {
         errors.add("email", "must be an e-mail address like name@example.com");
     }
 }
@@ -224,7 +220,7 @@ void check_email(util::FieldErrors &errors, std::string_view email)
 void check_product_input(const ProductInput &input, util::FieldErrors &errors)
 {
     check_text(errors, "title", input.title, 1, 500);
-    check_text(errors, "description", input.description, 0, 10000);
+    check_text(errors, "description", input.description, 0, 10000, util::TextLines::many);
     check_status(errors, input.status);
     std::set<std::string> skus;
     for (size_t i = 0; i < input.variants.size(); ++i) {
@@ -285,7 +281,7 @@ Result<Product> update_product(store::Database &db, int64_t id, const ProductCha
         check_text(errors, "title", *changes.title, 1, 500);
     }
     if (changes.description) {
-        check_text(errors, "description", *changes.description, 0, 10000);
+        check_text(errors, "description", *changes.description, 0, 10000, util::TextLines::many);
     }
     if (changes.status) {
         check_status(errors, *changes.status);

@@ -9,6 +9,9 @@
 // - the stored response, byte for byte, when its fingerprint matches and the
 //   first one finished (Outcome::replay);
 // - idempotency_key_in_use (409) while the first is still running;
+// - idempotency_key_interrupted (409) when the process running the first
+//   is gone (killed, crashed) before it finished: whether that request took
+//   effect is unknown, so it is neither run again nor reported as running;
 // - idempotency_key_reused (422) when its fingerprint differs.
 // Rows older than k_retention_seconds are ignored and purged.
 #pragma once
@@ -37,8 +40,14 @@ struct Claim {
     StoredResponse response; // for replay
 };
 
+// `owner` names who runs the request (see process_owner()); a test may
+// pretend to be another process.
 [[nodiscard]] Result<Claim> begin(store::Database &db, std::string_view scope, std::string_view key,
-                                  std::string_view fingerprint);
+                                  std::string_view fingerprint, std::string_view owner = {});
+
+// This process as the owner of the requests it runs: "<pid>:<random>", the
+// random part telling it from an earlier process that had the same pid.
+[[nodiscard]] const std::string &process_owner();
 void finish(store::Database &db, std::string_view scope, std::string_view key,
             const StoredResponse &response);
 void abandon(store::Database &db, std::string_view scope, std::string_view key);

@@ -175,21 +175,74 @@ struct ActiveReservation {
     int64_t variant_id;
     int64_t location_id;
     int64_t quantity;
+    std::optional<int64_t> order_line_id;
+    std::string expires_at;
 };
+
+// A paid order's units that were not on hand stay reserved for it until
+// they are received and the order is fulfilled; the expiry job must never
+// release them, so they expire at the end of time.
+constexpr const char *k_held_until_received = "9999-12-31T23:59:59Z";
 
 std::vector<ActiveReservation> active_reservations(store::Connection &c, int64_t order_id,
                                                    std::optional<std::string> expired_by)
 {
     std::vector<ActiveReservation> found;
     c.query(
-        "SELECT r.id, r.variant_id, r.location_id, r.quantity FROM reservations r "
-        "JOIN order_lines ol ON ol.id = r.order_line_id "
+        "SELECT r.id, r.variant_id, r.location_id, r.quantity, r.order_line_id, r.expires_at "
+        "FROM reservations r JOIN order_lines ol ON ol.id = r.order_line_id "
         "WHERE ol.order_id = ? AND r.status = 'active' AND r.expires_at <= ? ORDER BY r.id",
         [&](const store::Row &row) {
-            found.push_back({row.integer(0), row.integer(1), row.integer(2), row.integer(3)});
+            found.push_back({row.integer(0), row.integer(1), row.integer(2), row.integer(3),
+                             row.optional_integer(4), row.text(5)});
         },
-        order_id, expired_by.value_or("9999"));
+        order_id, expired_by.value_or(k_held_until_received));
     return found;
+}
+
+// Units on hand that a reservation may take: with backorders more can be
+// reserved than is on hand, and reservations are then served oldest first,
+// so a later order's payment never takes units an earlier one waits for.
+int64_t on_hand_for(store::Connection &c, const ActiveReservation &reservation)
+{
+    int64_t on_hand = c.query_integer("SELECT on_hand FROM inventory_levels WHERE "
+                                      "variant_id = ? AND location_id = ?",
+                                      reservation.variant_id, reservation.location_id)
+                          .value_or(0);
+    int64_t ahead = c.query_integer("SELECT COALESCE(SUM(quantity), 0) FROM reservations "
+                                    "WHERE variant_id = ? AND location_id = ? AND "
+                                    "status = 'active' AND id < ?",
+                                    reservation.variant_id, reservation.location_id, reservation.id)
+                        .value_or(0);
+    return std::clamp<int64_t>(on_hand - ahead, 0, reservation.quantity);
+}
+
+// `sold` reserved units leave stock: on_hand and reserved drop together (so
+// the reserved <= on_hand trigger holds at every step), with one ledger row.
+void sell(store::Connection &c, const config::InventoryConfig &config, int64_t variant_id,
+          int64_t location_id, int64_t sold, std::string_view reference)
+{
+    if (sold == 0) {
+        return;
+    }
+    c.execute("UPDATE inventory_levels SET reserved = reserved - ?1, on_hand = on_hand - ?1, "
+              "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+              "WHERE variant_id = ?2 AND location_id = ?3",
+              sold, variant_id, location_id);
+    c.execute("INSERT INTO stock_movements (variant_id, location_id, quantity, reason, "
+              "reference) VALUES (?, ?, ?, 'sale', ?)",
+              variant_id, location_id, -sold, reference);
+    update_alert(c, config, variant_id, location_id);
+}
+
+void sell_whole(store::Connection &c, const config::InventoryConfig &config,
+                const ActiveReservation &reservation, std::string_view reference)
+{
+    c.execute("UPDATE reservations SET status = 'converted', updated_at = "
+              "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+              reservation.id);
+    sell(c, config, reservation.variant_id, reservation.location_id, reservation.quantity,
+         reference);
 }
 
 Movement read_movement(const store::Row &row)
@@ -225,17 +278,37 @@ Result<std::vector<LevelView>> get_levels(store::Database &db,
                                           std::string_view sku, std::optional<std::string> location)
 {
     if (location) {
-        return db.write([&](store::Connection &c) -> Result<std::vector<LevelView>> {
-            auto variant = catalog::find_variant_by_sku(c, sku);
-            if (!variant) {
-                return variant.error();
-            }
-            auto place = catalog::find_location_by_code(c, *location);
-            if (!place) {
-                return place.error();
-            }
-            return std::vector<LevelView>{load_level(c, config, variant->id, place->id)};
-        });
+        // A read: a SKU never stocked at the location shows an empty level
+        // without creating its row, so a read-only key writes nothing and
+        // the answer never waits for the write lock.
+        auto lease = db.connection();
+        auto &c = *lease;
+        auto variant = catalog::find_variant_by_sku(c, sku);
+        if (!variant) {
+            return variant.error();
+        }
+        auto place = catalog::find_location_by_code(c, *location);
+        if (!place) {
+            return place.error();
+        }
+        std::optional<LevelView> found;
+        c.query(
+            std::string(k_level_select) + "WHERE il.variant_id = ? AND il.location_id = ?",
+            [&](const store::Row &row) { found = read_level(row, config); }, variant->id,
+            place->id);
+        if (!found) {
+            found = LevelView{};
+            found->sku = variant->sku;
+            found->variant_id = variant->id;
+            found->location_code = place->code;
+            found->location_id = place->id;
+            found->threshold =
+                resolve_threshold(place->low_stock_threshold, variant->low_stock_threshold,
+                                  config.low_stock_threshold);
+            found->level = stock_level(0, found->threshold);
+            found->updated_at = util::format_rfc3339(util::unix_now());
+        }
+        return std::vector<LevelView>{*found};
     }
     auto lease = db.connection();
     auto variant = catalog::find_variant_by_sku(*lease, sku);
@@ -283,9 +356,7 @@ Result<std::vector<Movement>> adjust_stock(store::Database &db,
             errors.add("to_location", "must differ from location");
         }
     }
-    if (adjustment.reference.size() > 500) {
-        errors.add("reference", "must be at most 500 characters long");
-    }
+    util::check_text(errors, "reference", adjustment.reference, 0, 500);
     if (!errors.empty()) {
         return errors.error("adjusting stock");
     }
@@ -462,26 +533,51 @@ int64_t convert_order_reservations(store::Connection &c, const config::Inventory
 {
     auto reservations = active_reservations(c, order_id, std::nullopt);
     for (const auto &reservation : reservations) {
-        c.execute("UPDATE reservations SET status = 'converted', updated_at = "
-                  "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
-                  reservation.id);
-        // Both drop together, so the reserved <= on_hand trigger holds at
-        // every step; a backordered sale may take on_hand only to zero and
-        // leaves the rest reserved against the next receipt.
-        auto level = load_level(c, config, reservation.variant_id, reservation.location_id);
-        int64_t sold = std::min(reservation.quantity, level.on_hand);
-        c.execute("UPDATE inventory_levels SET reserved = reserved - ?, on_hand = on_hand - ?, "
-                  "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-                  "WHERE variant_id = ? AND location_id = ?",
-                  reservation.quantity, sold, reservation.variant_id, reservation.location_id);
-        if (sold > 0) {
-            c.execute("INSERT INTO stock_movements (variant_id, location_id, quantity, reason, "
-                      "reference) VALUES (?, ?, ?, 'sale', ?)",
-                      reservation.variant_id, reservation.location_id, -sold, reference);
+        // Only a backordered SKU can have fewer units on hand than reserved.
+        int64_t sold = on_hand_for(c, reservation);
+        int64_t owed = reservation.quantity - sold;
+        if (owed == 0) {
+            sell_whole(c, config, reservation, reference);
+        } else {
+            // What is on hand is sold now; the rest stays reserved for this
+            // order, so the next receipt cannot be sold to anyone else, and
+            // is sold when the order is fulfilled (sell_backordered).
+            c.execute("UPDATE reservations SET quantity = ?, expires_at = ?, updated_at = "
+                      "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ?",
+                      owed, k_held_until_received, reservation.id);
+            if (sold > 0) {
+                c.execute("INSERT INTO reservations (variant_id, location_id, order_line_id, "
+                          "quantity, status, expires_at) VALUES (?, ?, ?, ?, 'converted', ?)",
+                          reservation.variant_id, reservation.location_id,
+                          reservation.order_line_id, sold, reservation.expires_at);
+            }
+            sell(c, config, reservation.variant_id, reservation.location_id, sold, reference);
         }
-        update_alert(c, config, reservation.variant_id, reservation.location_id);
     }
     return static_cast<int64_t>(reservations.size());
+}
+
+Status sell_backordered(store::Connection &c, const config::InventoryConfig &config,
+                        int64_t order_id, std::string_view reference)
+{
+    auto reservations = active_reservations(c, order_id, std::nullopt);
+    for (const auto &reservation : reservations) {
+        int64_t free = on_hand_for(c, reservation);
+        if (free < reservation.quantity) {
+            auto level = load_level(c, config, reservation.variant_id, reservation.location_id);
+            return make_error(ErrorKind::conflict, "insufficient_stock",
+                              "selling the backordered units of " + level.sku,
+                              std::to_string(reservation.quantity) + " of " + level.sku +
+                                  " are backordered for this order at " + level.location_code +
+                                  "; " + std::to_string(free) + " of the " +
+                                  std::to_string(level.on_hand) +
+                                  " on hand there are not held for earlier orders",
+                              "receive them at " + level.location_code +
+                                  " (or transfer them there), then fulfil the order");
+        }
+        sell_whole(c, config, reservation, reference);
+    }
+    return ok_status();
 }
 
 void update_alert(store::Connection &c, const config::InventoryConfig &config, int64_t variant_id,

@@ -140,11 +140,20 @@ int64_t release_order_reservations(store::Connection &connection,
                                    std::string_view new_status = "released");
 
 // Turns the active reservations of an order into a sale: on_hand and reserved
-// both drop, a `sale` movement is written per reservation. Returns how many
-// reservations were converted.
+// both drop, a `sale` movement is written per reservation. Units of a
+// backordered SKU that are not on hand stay reserved for the order, never
+// expiring, until sell_backordered. Returns how many reservations were
+// converted or held.
 int64_t convert_order_reservations(store::Connection &connection,
                                    const config::InventoryConfig &config, int64_t order_id,
                                    std::string_view reference);
+
+// Sells the units a paid order still holds as backordered (on fulfilment);
+// 409 insufficient_stock naming the SKU and location while they are not all
+// on hand, writing nothing.
+[[nodiscard]] Status sell_backordered(store::Connection &connection,
+                                      const config::InventoryConfig &config, int64_t order_id,
+                                      std::string_view reference);
 
 // Re-evaluates the alert state of one level row after a change.
 void update_alert(store::Connection &connection, const config::InventoryConfig &config,

@@ -39,6 +39,11 @@ void load_details(store::Connection &c, Order &order)
                                    row.integer(4), row.integer(5), row.integer(6)});
         },
         order.id);
+    // Only an order awaiting payment can lose its reservations; a paid one
+    // may still hold backordered units, which never expire.
+    if (order.state != OrderState::awaiting_payment) {
+        return;
+    }
     c.query(
         "SELECT min(r.expires_at) FROM reservations r JOIN order_lines ol "
         "ON ol.id = r.order_line_id WHERE ol.order_id = ? AND r.status = 'active'",
@@ -114,12 +119,21 @@ Status insert_lines(store::Connection &c, const OrderInput &input,
         const auto &line = input.lines[i];
         const auto *variant = &variants[i];
         auto line_total = money::checked_mul(variant->price.amount, line.quantity);
-        if (!line_total) {
-            return line_total.error();
-        }
-        auto sum = money::checked_add(subtotal, *line_total);
+        auto sum = line_total ? money::checked_add(subtotal, *line_total) : line_total;
         if (!sum) {
-            return sum.error();
+            // Name the line that tipped it over, with the amounts, so the
+            // client knows which quantity to lower.
+            Error error = util::field_error(
+                "lines[" + std::to_string(i) + "].quantity",
+                std::string(line_total ? "brings the order's total" : "brings the line's total") +
+                    " above the largest amount, " +
+                    money::format_money({money::k_max_amount, input.currency}) + " (" +
+                    std::to_string(line.quantity) + " x " + money::format_money(variant->price) +
+                    ")");
+            error.code = "amount_overflow";
+            error.what = "creating an order";
+            error.hint = "lower the quantity or split the order";
+            return error;
         }
         subtotal = *sum;
         c.execute("INSERT INTO order_lines (order_id, variant_id, sku, title, quantity, "
@@ -304,10 +318,14 @@ Result<Order> cancel_order(store::Database &db, const config::InventoryConfig &c
     });
 }
 
-Result<Order> fulfil_order(store::Database &db, int64_t id)
+Result<Order> fulfil_order(store::Database &db, const config::InventoryConfig &config, int64_t id)
 {
-    return change(db, id, [&](store::Connection &c, const Order &order) {
-        return move_order(c, id, order.state, OrderState::fulfilled);
+    return change(db, id, [&](store::Connection &c, const Order &order) -> Status {
+        auto moved = move_order(c, id, order.state, OrderState::fulfilled);
+        if (!moved) {
+            return moved;
+        }
+        return inventory::sell_backordered(c, config, id, "order " + order.number);
     });
 }
 

@@ -103,7 +103,8 @@ struct OrderInput {
 [[nodiscard]] Result<Order> cancel_order(store::Database &db, const config::InventoryConfig &config,
                                          int64_t id);
 // paid -> fulfilled.
-[[nodiscard]] Result<Order> fulfil_order(store::Database &db, int64_t id);
+[[nodiscard]] Result<Order> fulfil_order(store::Database &db, const config::InventoryConfig &config,
+                                         int64_t id);
 // fulfilled -> completed.
 [[nodiscard]] Result<Order> complete_order(store::Database &db, int64_t id);
 

@@ -97,6 +97,11 @@ Status follow_payment(store::Connection &c, const config::InventoryConfig &inven
         if (auto moved = orders::move_order(c, order_id, current, *target); !moved) {
             return moved;
         }
+        // Everything paid went back: units still backordered for the order
+        // are no longer owed to anyone.
+        if (*target == orders::OrderState::refunded) {
+            inventory::release_order_reservations(c, inventory, order_id);
+        }
         current = *target;
     }
     return ok_status();

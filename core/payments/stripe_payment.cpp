@@ -223,6 +223,18 @@ Result<Payment> capture_stripe_payment(store::Database &db, const config::Config
                                   "order is " + std::string(orders::to_string(order.state)) +
                                       " and has no authorized payment");
             }
+            // An order whose reservations expired was cancelled without a
+            // call to Stripe, so its authorization is still there; taking
+            // the money would charge for an order that holds no stock.
+            if (auto allowed = orders::check_transition(order.state, orders::OrderState::paid);
+                !allowed) {
+                Error error = allowed.error();
+                error.what = "capturing order " + order.number;
+                error.why += ", so its authorization is not captured";
+                error.hint = "create the order again; cancel the order to release the "
+                             "customer's hold at Stripe now (it lapses by itself after 7 days)";
+                return error;
+            }
             return check_capture(amounts_of(*payment), amount);
         });
     if (!checked) {
@@ -241,8 +253,8 @@ Result<Payment> capture_stripe_payment(store::Database &db, const config::Config
     return record_answer(db, config.inventory, order_id, payment->id, *captured, "stripe.captured");
 }
 
-Status cancel_open_stripe_payment(store::Database &db, const config::Config &config,
-                                  Gateway &gateway, int64_t order_id)
+Result<bool> cancel_open_stripe_payment(store::Database &db, const config::Config &config,
+                                        Gateway &gateway, int64_t order_id)
 {
     std::optional<Payment> payment;
     {
@@ -254,7 +266,7 @@ Status cancel_open_stripe_payment(store::Database &db, const config::Config &con
             [&](const store::Row &row) { payment = rows::read_payment(row); }, order_id);
     }
     if (!payment) {
-        return ok_status();
+        return false;
     }
     auto cancelled =
         gateway.cancel(as_gateway(*payment), {std::to_string(order_id), "cancel", payment->id});
@@ -271,7 +283,7 @@ Status cancel_open_stripe_payment(store::Database &db, const config::Config &con
     if (!recorded) {
         return recorded.error();
     }
-    return ok_status();
+    return true;
 }
 
 Result<WebhookOutcome> apply_stripe_webhook(store::Database &db, const config::Config &config,

@@ -61,8 +61,10 @@ pay_with_stripe(store::Database &db, const config::Config &config, Gateway &gate
 // records the payment as cancelled. No open intent: nothing to do. Stripe
 // refusing (the intent was captured meanwhile) is returned, so the caller
 // does not cancel an order whose money has moved; refund it instead.
-[[nodiscard]] Status cancel_open_stripe_payment(store::Database &db, const config::Config &config,
-                                                Gateway &gateway, int64_t order_id);
+// True when an intent was cancelled.
+[[nodiscard]] Result<bool> cancel_open_stripe_payment(store::Database &db,
+                                                      const config::Config &config,
+                                                      Gateway &gateway, int64_t order_id);
 
 // The stored payment as the gateway interface sees it: the PaymentIntent id
 // and amounts, with refunds still pending counted as refunded (money

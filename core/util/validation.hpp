@@ -84,6 +84,46 @@ private:
     std::vector<FieldError> m_fields;
 };
 
+// Whether a text field may hold line breaks (a description) or is one line
+// (a title, a name, a reference).
+enum class TextLines { one, many };
+
+// Characters, not bytes: the JSON parser has already refused invalid UTF-8,
+// so every byte that does not continue a sequence starts a character.
+[[nodiscard]] inline size_t utf8_length(std::string_view text)
+{
+    return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    }));
+}
+
+// A free text field: `min` to `max` characters, no control characters (a
+// NUL cuts the text short for SQLite's string functions and for C code
+// reading it later; other controls corrupt logs and CSV reports). Line
+// breaks and tabs are text in a description.
+inline void check_text(FieldErrors &errors, const std::string &field, std::string_view text,
+                       size_t min, size_t max, TextLines lines = TextLines::one)
+{
+    size_t length = utf8_length(text);
+    if (length < min || length > max) {
+        errors.add(field, min == 0 ? "must be at most " + std::to_string(max) + " characters long"
+                                   : "must be " + std::to_string(min) + " to " +
+                                         std::to_string(max) + " characters long");
+        return;
+    }
+    bool bad = std::any_of(text.begin(), text.end(), [lines](char c) {
+        auto byte = static_cast<unsigned char>(c);
+        bool layout = c == '\n' || c == '\r' || c == '\t';
+        return (byte < 0x20 || byte == 0x7f) && !(lines == TextLines::many && layout);
+    });
+    if (bad) {
+        errors.add(field, lines == TextLines::many
+                              ? "must not contain control characters other than line breaks "
+                                "and tabs"
+                              : "must not contain control characters (line breaks included)");
+    }
+}
+
 // One wrong field as an Error.
 [[nodiscard]] inline Error field_error(std::string field, std::string message)
 {

@@ -79,24 +79,6 @@ std::string_view scope_name(auth::Scope scope)
     return "admin";
 }
 
-// Runs the handler, turning every way it can fail into an Error.
-Result<Reply> run_handler(const Handler &handler, const httplib::Request &request)
-{
-    try {
-        return handler(request);
-    } catch (const store::DatabaseError &error) {
-        if (error.failure() == store::Failure::busy) {
-            return make_error(ErrorKind::unavailable, "database_busy", "handling the request",
-                              "the database stayed locked by other writers", "retry shortly");
-        }
-        log::error("database failure", {{"path", request.path}, {"error", error.what()}});
-    } catch (const std::exception &error) {
-        log::error("unexpected failure", {{"path", request.path}, {"error", error.what()}});
-    }
-    return make_error(ErrorKind::internal, "internal_error", "handling the request",
-                      "an unexpected error occurred; it has been logged");
-}
-
 void write_reply(httplib::Response &response, const Result<Reply> &reply)
 {
     if (!reply) {
@@ -116,7 +98,9 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent, const 
                      make_error(ErrorKind::validation, "body_too_large", "reading the request",
                                 "the body is larger than " +
                                     std::to_string(services.config.server.max_body_bytes) +
-                                    " bytes"),
+                                    " bytes",
+                                "send a smaller body; the limit is the server's [server] "
+                                "max_body_bytes"),
                      413);
         return;
     }
@@ -177,9 +161,16 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent, const 
         idempotency::abandon(services.db, scope_text, idempotency_key);
         return;
     }
-    idempotency::finish(
-        services.db, scope_text, idempotency_key,
-        {response.status, response.get_header_value("Content-Type"), response.body});
+    // The request has run: its answer goes out even if it cannot be kept
+    // (the key then reads as in use, and after a restart as interrupted).
+    try {
+        idempotency::finish(
+            services.db, scope_text, idempotency_key,
+            {response.status, response.get_header_value("Content-Type"), response.body});
+    } catch (const std::exception &error) {
+        log::error("could not store the answer of an idempotent request",
+                   {{"path", request.path}, {"error", error.what()}});
+    }
 }
 
 bool too_deep(std::string_view body)
@@ -220,6 +211,23 @@ std::string list_tag(std::string_view list)
 }
 
 } // namespace
+
+Result<Reply> run_handler(const Handler &handler, const httplib::Request &request)
+{
+    try {
+        return handler(request);
+    } catch (const store::DatabaseError &error) {
+        if (error.failure() == store::Failure::busy) {
+            return make_error(ErrorKind::unavailable, "database_busy", "handling the request",
+                              "the database stayed locked by other writers", "retry shortly");
+        }
+        log::error("database failure", {{"path", request.path}, {"error", error.what()}});
+    } catch (const std::exception &error) {
+        log::error("unexpected failure", {{"path", request.path}, {"error", error.what()}});
+    }
+    return make_error(ErrorKind::internal, "internal_error", "handling the request",
+                      "an unexpected error occurred; it has been logged");
+}
 
 void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method,
            const std::string &pattern, auth::Scope scope, Idempotent idempotent, Handler handler)
@@ -364,21 +372,45 @@ int64_t path_id(const httplib::Request &request, size_t index)
     return util::parse_int64(request.matches[static_cast<int>(index)].str()).value_or(0);
 }
 
+Result<std::optional<std::string>> query_param(const httplib::Request &request,
+                                               const std::string &name)
+{
+    auto count = request.get_param_value_count(name);
+    if (count == 0) {
+        return std::optional<std::string>{};
+    }
+    if (count > 1) {
+        Error error =
+            bad_request("invalid_parameter", name, "is given " + std::to_string(count) + " times");
+        error.hint = "send " + name + " once";
+        return error;
+    }
+    return std::optional<std::string>{request.get_param_value(name)};
+}
+
 Result<util::PageRequest> page_request(const httplib::Request &request)
 {
     util::PageRequest page;
-    if (request.has_param("limit")) {
-        auto limit = util::parse_int64(request.get_param_value("limit"));
+    auto limit_text = query_param(request, "limit");
+    if (!limit_text) {
+        return limit_text.error();
+    }
+    if (*limit_text) {
+        auto limit = util::parse_int64(**limit_text);
         if (!limit || *limit < 1 || *limit > util::k_max_page_limit) {
             return bad_request("invalid_parameter", "limit",
                                "must be an integer from 1 to " +
                                    std::to_string(util::k_max_page_limit) + ", got \"" +
-                                   request.get_param_value("limit") + "\"");
+                                   **limit_text + "\"");
         }
         page.limit = *limit;
     }
-    if (request.has_param("starting_after")) {
-        auto id = decode_cursor(request.path, request.get_param_value("starting_after"));
+    auto cursor = query_param(request, "starting_after");
+    if (!cursor) {
+        return cursor.error();
+    }
+    if (*cursor) {
+        auto id = decode_cursor(request.path, **cursor);
         if (!id) {
             Error error = bad_request("invalid_cursor", "starting_after",
                                       "is not a cursor returned by this list");

@@ -62,6 +62,11 @@ void route(httplib::Server &server, const std::shared_ptr<Services> &services, M
 // and OPTIONS on it with 204 and the same Allow.
 void mount_method_not_allowed(httplib::Server &server, const std::shared_ptr<Services> &services);
 
+// Runs the handler, turning every way it can fail into an Error: a busy
+// database is 503 database_busy (retry), anything else unexpected is logged
+// and 500 internal_error.
+[[nodiscard]] Result<Reply> run_handler(const Handler &handler, const httplib::Request &request);
+
 // The request body as a JSON object. 400 malformed_json for anything that
 // is not JSON (or nested deeper than 32 levels), 415 for a media type other
 // than application/json (in any case, with any parameters),
@@ -76,6 +81,12 @@ void mount_method_not_allowed(httplib::Server &server, const std::shared_ptr<Ser
 
 // The decimal id captured by the route's first (or `index`th) group.
 [[nodiscard]] int64_t path_id(const httplib::Request &request, size_t index = 1);
+
+// A query parameter sent at most once. Sent twice (`limit=1&limit=500`) it
+// is a 400 invalid_parameter naming it: as with a JSON member named twice,
+// what a proxy or a log shows must be what we act on.
+[[nodiscard]] Result<std::optional<std::string>> query_param(const httplib::Request &request,
+                                                             const std::string &name);
 
 // `limit` (1..100, default 20) and `starting_after` (a cursor this list
 // returned: the request's path is the list); 400 invalid_parameter or

@@ -77,12 +77,12 @@ Result<Reply> set_settings(Services &services, const httplib::Request &request)
 
 Result<Reply> levels_of(Services &services, const httplib::Request &request)
 {
-    std::optional<std::string> location;
-    if (request.has_param("location")) {
-        location = request.get_param_value("location");
+    auto location = query_param(request, "location");
+    if (!location) {
+        return location.error();
     }
     auto levels = inventory::get_levels(services.db, services.config.inventory,
-                                        request.matches[1].str(), location);
+                                        request.matches[1].str(), *location);
     if (!levels) {
         return levels.error();
     }
@@ -111,12 +111,12 @@ void mount_inventory(httplib::Server &server, const std::shared_ptr<Services> &s
           [&s](const auto &r) { return levels_of(s, r); });
     route(server, services, Method::get, base + "/" + k_code + "/movements", Scope::read,
           Idempotent::no, [&s](const auto &r) {
-              std::optional<std::string> location;
-              if (r.has_param("location")) {
-                  location = r.get_param_value("location");
+              auto location = query_param(r, "location");
+              if (!location) {
+                  return Result<Reply>(location.error());
               }
               return list(r, [&](const auto &page) {
-                  return inventory::list_movements(s.db, r.matches[1].str(), location, page);
+                  return inventory::list_movements(s.db, r.matches[1].str(), *location, page);
               });
           });
     route(server, services, Method::patch, base + "/" + k_code + "/locations/" + k_code,

@@ -130,9 +130,7 @@ Result<Reply> refund(Services &services, const httplib::Request &request)
     fields.reject_unknown({"amount", "reason"});
     auto amount = fields.money("amount", Need::required);
     auto reason = fields.string("reason").value_or("");
-    if (reason.size() > 500) {
-        errors.add("reason", "must be at most 500 characters long");
-    }
+    util::check_text(errors, "reason", reason, 0, 500, util::TextLines::many);
     if (!errors.empty()) {
         return errors.error("refunding");
     }
@@ -173,22 +171,37 @@ Result<Reply> capture(Services &services, const httplib::Request &request)
 Result<Reply> cancel(Services &services, const httplib::Request &request)
 {
     const auto &stripe = services.config.payment.stripe;
+    bool released = false;
     if (stripe.enabled) {
         payments::stripe::StripeGateway card(payments::stripe::client_options(stripe));
-        if (auto released = payments::cancel_open_stripe_payment(services.db, services.config, card,
-                                                                 path_id(request));
-            !released) {
-            return released.error();
+        auto cancelled = payments::cancel_open_stripe_payment(services.db, services.config, card,
+                                                              path_id(request));
+        if (!cancelled) {
+            return cancelled.error();
+        }
+        released = *cancelled;
+    }
+    auto order = orders::cancel_order(services.db, services.config.inventory, path_id(request));
+    // An order whose reservations expired is already cancelled but may still
+    // hold an authorization: releasing it is what this cancel did.
+    if (!order && released) {
+        auto current = orders::get_order(services.db, path_id(request));
+        if (current && current->state == orders::OrderState::cancelled) {
+            return reply(std::move(current));
         }
     }
-    return reply(orders::cancel_order(services.db, services.config.inventory, path_id(request)));
+    return reply(std::move(order));
 }
 
 Result<Reply> list_orders(Services &services, const httplib::Request &request)
 {
     std::optional<orders::OrderState> state;
-    if (request.has_param("state")) {
-        state = orders::order_state_from_string(request.get_param_value("state"));
+    auto state_text = query_param(request, "state");
+    if (!state_text) {
+        return state_text.error();
+    }
+    if (*state_text) {
+        state = orders::order_state_from_string(**state_text);
         if (!state) {
             Error error = util::field_error("state", "is not an order state");
             error.code = "invalid_parameter";
@@ -242,9 +255,10 @@ void mount_orders(httplib::Server &server, const std::shared_ptr<Services> &serv
               return without_body(r, "cancelling an order", [&] { return cancel(s, r); });
           });
     route(server, services, Method::post, order + "/fulfil", Scope::write, Idempotent::yes,
-          [&s](const auto &r) {
-              return without_body(r, "fulfilling an order",
-                                  [&] { return reply(orders::fulfil_order(s.db, path_id(r))); });
+          [&s, &inventory](const auto &r) {
+              return without_body(r, "fulfilling an order", [&] {
+                  return reply(orders::fulfil_order(s.db, inventory, path_id(r)));
+              });
           });
     route(server, services, Method::post, order + "/complete", Scope::write, Idempotent::yes,
           [&s](const auto &r) {

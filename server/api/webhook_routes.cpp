@@ -38,29 +38,36 @@ void mount_webhooks(httplib::Server &server, const std::shared_ptr<Services> &se
                     413);
             return;
         }
-        try {
-            auto outcome = payments::apply_stripe_webhook(
-                services->db, config, request.get_header_value("Stripe-Signature"), request.body);
-            if (!outcome) {
-                // Every refusal of the delivery itself is a 400, as Stripe
-                // expects; an unknown intent is a 404 so Stripe retries.
-                int status = outcome.error().kind == ErrorKind::not_found ? 404 : 400;
-                problem(response, outcome.error(), status);
-                return;
-            }
-            nlohmann::json body = {{"received", true},
-                                   {"event", outcome->event_id},
-                                   {"type", outcome->type},
-                                   {"duplicate", outcome->duplicate},
-                                   {"applied", outcome->applied}};
-            response.status = 200;
-            response.set_content(body.dump(), "application/json");
-        } catch (const std::exception &) {
-            problem(response,
-                    make_error(ErrorKind::internal, "internal_error", "receiving a Stripe webhook",
-                               "an unexpected error occurred"),
-                    500);
+        auto outcome = run_handler(
+            [&](const httplib::Request &delivery) -> Result<Reply> {
+                auto applied = payments::apply_stripe_webhook(
+                    services->db, config, delivery.get_header_value("Stripe-Signature"),
+                    delivery.body);
+                if (!applied) {
+                    return applied.error();
+                }
+                return Reply{200,
+                             {{"received", true},
+                              {"event", applied->event_id},
+                              {"type", applied->type},
+                              {"duplicate", applied->duplicate},
+                              {"applied", applied->applied}}};
+            },
+            request);
+        if (!outcome) {
+            // Every refusal of the delivery itself is a 400, as Stripe
+            // expects; an unknown intent is a 404 and a busy or failing
+            // store a 5xx, both of which Stripe delivers again.
+            const Error &error = outcome.error();
+            int status = error.kind == ErrorKind::not_found     ? 404
+                         : error.kind == ErrorKind::unavailable ? 503
+                         : error.kind == ErrorKind::internal    ? 500
+                                                                : 400;
+            problem(response, error, status);
+            return;
         }
+        response.status = outcome->status;
+        response.set_content(outcome->body.dump(), "application/json");
     });
 }
 

@@ -339,12 +339,27 @@ def pagination():
     r = expect(call("GET", "/api/v1/orders?state=bogus", key=READER), 400,
                "an unknown state filter", "invalid_parameter")
     check("awaiting_payment" in r.json.get("hint", ""), "the states are listed", r)
+    # A parameter sent twice with different values is refused, not read as
+    # its first value (cpp-httplib folds a repeated identical pair into one).
+    for query in ["/api/v1/customers?limit=1&limit=100",
+                  f"/api/v1/customers?starting_after={cursor}&starting_after=x",
+                  "/api/v1/orders?state=paid&state=cancelled",
+                  "/api/v1/inventory/VAL-1?location=WH1&location=WH2",
+                  "/api/v1/inventory/VAL-1/movements?location=WH1&location=WH2"]:
+        name = query.split("?")[1].split("=")[0]
+        r = expect(call("GET", query, key=READER), 400, f"{name} twice", "invalid_parameter")
+        check(name in fields_of(r) and "2 times" in r.json.get("detail", ""),
+              f"{name} twice is named", r)
 
 
 def body_limit():
     big = json.dumps({"title": "x" * (70 * 1024)})
     r = call("POST", "/api/v1/products", raw=big)
     check(r.status == 413, "a body over max_body_bytes is 413", r)
+    check("max_body_bytes" in r.json.get("hint", ""), "the 413 says what limits it", r)
+    for path in ["/api/v1/product", "/api/v1/orders/12345678901234567890", "/v1/orders"]:
+        r = expect(call("GET", path, key=READER), 404, f"GET {path}", "not_found")
+        check("/api/v1/" in r.json.get("hint", ""), f"the 404 of {path} says where the API is", r)
 
 
 def fifty_clients_last_ten_units():
@@ -664,6 +679,26 @@ def catalogue_updates():
            "product_not_available")
 
 
+def free_text():
+    # Titles count characters, not bytes; descriptions keep their lines.
+    title = "\u6728\u7dbf\u306eT\u30b7\u30e3\u30c4" * 60  # 420 characters, 1260 bytes
+    product = {"title": title, "description": "Soft.\n\n- cotton"}
+    r = expect(call("POST", "/api/v1/products", product, key=WRITER), 201,
+               "a 420-character Japanese title, a two-line description")
+    check(r.json.get("description") == "Soft.\n\n- cotton", "the description keeps its lines", r)
+    expect(call("POST", "/api/v1/customers", {"email": "n\u0000ul@example.com"}, key=WRITER), 422,
+           "an e-mail with a NUL is invalid, not taken", "validation_failed")
+    new_sku("TEXT-1", 2)
+    oid = expect(order([("TEXT-1", 1)]), 201, "an order to refund").json["id"]
+    expect(call("POST", f"/api/v1/orders/{oid}/payments", {"gateway": "manual"}), 201, "pay it")
+    refund = {"amount": {"amount": 100, "currency": "EUR"}, "reason": "bad\u0000reason"}
+    expect(call("POST", f"/api/v1/orders/{oid}/refunds", refund), 422,
+           "a refund reason with a NUL", "validation_failed")
+    refund["reason"] = "damaged in transit;\ncustomer keeps it"
+    expect(call("POST", f"/api/v1/orders/{oid}/refunds", refund), 201,
+           "a two-line refund reason")
+
+
 def main():
     setup()
     for situation in [auth_rules, validation_rules, pagination, body_limit,
@@ -671,7 +706,7 @@ def main():
                       case_2_two_reservations_of_the_last_unit, case_3_release_twice,
                       case_4_cancel_before_reserving, case_5_refunds, case_6_same_sku_twice,
                       idempotency_rules, order_lifecycle, transfers_and_alerts,
-                      unknown_members_everywhere, foreign_cursors, catalogue_updates]:
+                      unknown_members_everywhere, foreign_cursors, catalogue_updates, free_text]:
         try:
             situation()
         except Exception as error:  # a crash in one situation must not hide the others

@@ -88,4 +88,69 @@ expect_contains "$OUT" '"state":"fulfilled"' "the README session ends with a ful
 # The server survived all of it and logged no internal error.
 expect_not_contains "$(cat serve.log)" "unexpected failure" "no handler failed unexpectedly"
 stop_server "$SERVER_PID"
+
+# --- a request cut off by kill -9 ----------------------------------------------
+# A card payment waits on a "Stripe" that accepts and never answers, holding
+# its Idempotency-Key; serve is killed. After the restart the same request
+# is told its first attempt was interrupted, not that it is still running.
+SILENT_PORT=$(free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+held = [s.accept() for _ in range(8)]; time.sleep(600)' "$SILENT_PORT" &
+CLEANUP_PIDS+=($!)
+wait_for_port "$SILENT_PORT"
+cat >>rc.toml <<TOML
+[payment.stripe]
+enabled = true
+api_key = "sk_test_silent"
+webhook_secret = "whsec_silent"
+base_url = "https://127.0.0.1:$SILENT_PORT"
+max_retries = 0
+TOML
+start_server rc.toml serve2.log
+JSON='Content-Type: application/json'
+ORDER_ID=$(curl -sS --cacert "$CA" -H "Authorization: Bearer $ADMIN" -H "$JSON" \
+    -d '{"currency": "EUR", "lines": [{"sku": "TEE-BLACK-M", "quantity": 1}]}' \
+    "$URL/api/v1/orders" | jq .id)
+pay() {
+    curl -sS --cacert "$CA" -H "Authorization: Bearer $ADMIN" -H "Idempotency-Key: cut-off" \
+        -H "$JSON" -d '{"gateway": "stripe", "payment_method": "pm_card_visa"}' \
+        "$URL/api/v1/orders/$ORDER_ID/payments" "$@"
+}
+pay -o /dev/null 2>/dev/null &
+for _ in $(seq 50); do
+    [ "$(sqlite3 rc.db "SELECT count(*) FROM idempotency_keys WHERE key = 'cut-off'")" = 1 ] && break
+    sleep 0.1
+done
+run pay
+expect_contains "$OUT" '"code":"idempotency_key_in_use"' "while the first runs, the key is in use"
+kill -9 "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+RCOMMERCE_DATABASE_BUSY_TIMEOUT_MS=300 start_server rc.toml serve3.log
+run pay
+expect_contains "$OUT" '"code":"idempotency_key_interrupted"' \
+    "after kill -9 and a restart, the key's first request is reported interrupted"
+expect_contains "$OUT" "new Idempotency-Key" "the hint says how to go on"
+
+# --- a webhook while the store is locked: 503 (Stripe retries), logged ---------
+EVENT='{"id": "evt_busy", "type": "customer.created", "data": {"object": {"id": "cus_1"}}}'
+deliver() {
+    local t sig
+    t=$(date +%s)
+    sig=$(printf '%s.%s' "$t" "$EVENT" | openssl dgst -sha256 -hmac whsec_silent | sed 's/^.* //')
+    curl -sS --cacert "$CA" -H "Stripe-Signature: t=$t,v1=$sig" -H "$JSON" \
+        --data-binary "$EVENT" -w '\n%{http_code}' "$URL/api/v1/webhooks/stripe"
+}
+python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close(); time.sleep(3); c.execute("ROLLBACK")' rc.db locked &
+LOCKER=$!
+for _ in $(seq 50); do [ -e locked ] && break; sleep 0.1; done
+run deliver
+expect_contains "$OUT" '"code":"database_busy"' "a webhook on a locked store is database_busy"
+expect_eq "$(tail -1 <<<"$OUT")" "503" "and 503, so Stripe delivers it again"
+wait "$LOCKER"
+run deliver
+expect_eq "$(tail -1 <<<"$OUT")" "200" "delivered again, it is recorded"
+stop_server "$SERVER_PID"
 finish

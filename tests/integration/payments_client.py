@@ -507,6 +507,41 @@ def cancel_authorized():
           "cancel: a paid order cannot be cancelled", (status, problem))
 
 
+def expired_authorization():
+    # The order's reservations run out while its card is only authorized:
+    # the expiry job cancels the order and frees its stock, so capturing the
+    # authorization would charge for an order that holds nothing.
+    order_id, sku = new_order(price=4000)
+    status, held, _ = call("POST", f"/api/v1/orders/{order_id}/payments",
+                           {"gateway": "stripe", "payment_method": "pm_card_visa",
+                            "capture_method": "manual"})
+    check(status == 201 and held["state"] == "authorized", "expired: authorized", (status, held))
+    writer = sqlite3.connect(DB_FILE, timeout=10)
+    writer.execute("UPDATE reservations SET expires_at = '2000-01-01T00:00:00Z' WHERE "
+                   "order_line_id IN (SELECT id FROM order_lines WHERE order_id = ?)", (order_id,))
+    writer.commit()
+    writer.close()
+    check(wait_until(lambda: order_state(order_id) == "cancelled"),
+          "expired: the expiry job cancelled the order")
+    check(sales(sku) == (10, 0), "expired: its stock is free again", sales(sku))
+    status, problem, _ = call("POST", f"/api/v1/orders/{order_id}/capture", {})
+    check(status == 409 and problem.get("code") == "invalid_transition" and
+          "cancelled" in problem.get("detail", ""),
+          "expired: the authorization is not captured", (status, problem))
+    def intent():
+        intents = fake("/_control/state")["intents"]
+        return [i for i in intents if i["id"] == held["provider_reference"]]
+    check(intent() and intent()[0]["amount_received"] == 0, "expired: Stripe took nothing",
+          intent())
+    status, cancelled, _ = call("POST", f"/api/v1/orders/{order_id}/cancel")
+    check(status == 200 and cancelled["state"] == "cancelled",
+          "expired: cancel releases the hold and answers the cancelled order", (status, cancelled))
+    check(intent() and intent()[0]["status"] == "canceled", "expired: the intent is cancelled",
+          intent())
+    status, _, _ = call("POST", f"/api/v1/orders/{order_id}/cancel")
+    check(status == 409, "expired: with nothing left to release, cancel is refused", status)
+
+
 def main():
     status, _, _ = call("POST", "/api/v1/locations", {"code": "WH1", "name": "Main warehouse"})
     check(status == 201, "create location WH1", status)
@@ -523,6 +558,7 @@ def main():
     webhook_before_intent_recorded()
     partial_capture()
     cancel_authorized()
+    expired_authorization()
     print(f"{CHECKS[0]} checks, {len(FAILURES)} failed")
     return 1 if FAILURES else 0
 

@@ -27,6 +27,8 @@ key_file = \"$WORK/server.key\""
 export RCOMMERCE_CONFIG="$WORK/rc.toml"
 export RCOMMERCE_PAYMENT_STRIPE_API_KEY="$API_KEY"
 export RCOMMERCE_PAYMENT_STRIPE_WEBHOOK_SECRET="$WEBHOOK_SECRET"
+# The expired-authorization case waits for the expiry job.
+export RCOMMERCE_INVENTORY_EXPIRY_INTERVAL_SECONDS=1
 
 run "$RC" db migrate
 expect_code 0 "db migrate"

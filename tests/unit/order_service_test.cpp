@@ -18,6 +18,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -280,6 +281,38 @@ TEST_CASE("an idempotency key replays, refuses another request, and reports one 
     CHECK(idempotency::purge_expired(*shop.db, util::unix_now() + 25 * 3600) == 2);
 }
 
+TEST_CASE("a key whose first request died with its process is reported interrupted, not running")
+{
+    Shop shop;
+    // A process that has exited, and an earlier process that had our pid
+    // (as pid 1 does after every restart in a container).
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        ::_exit(0);
+    }
+    REQUIRE(::waitpid(child, nullptr, 0) == child);
+    for (const auto &dead :
+         {std::to_string(child) + ":0badc0ffee", std::to_string(::getpid()) + ":0ldpr0cess"}) {
+        CAPTURE(dead);
+        REQUIRE(idempotency::begin(*shop.db, "k1", dead, "fp1", dead).ok());
+        auto again = idempotency::begin(*shop.db, "k1", dead, "fp1");
+        REQUIRE_FALSE(again.ok());
+        CHECK(again.error().code == "idempotency_key_interrupted");
+        CHECK(again.error().why.find("may or may not have taken effect") != std::string::npos);
+        CHECK(again.error().hint.find("new Idempotency-Key") != std::string::npos);
+        // Another request under the key is still told apart.
+        CHECK(idempotency::begin(*shop.db, "k1", dead, "fp2").error().code ==
+              "idempotency_key_reused");
+    }
+    // A live process other than this one (a second serve on the file) is
+    // still running its request.
+    std::string parent = std::to_string(::getppid()) + ":5ec0ndserve";
+    REQUIRE(idempotency::begin(*shop.db, "k1", "live", "fp1", parent).ok());
+    CHECK(idempotency::begin(*shop.db, "k1", "live", "fp1").error().code ==
+          "idempotency_key_in_use");
+}
+
 TEST_CASE("placing an order that already holds its stock reserves nothing more")
 {
     Shop shop;
@@ -331,4 +364,166 @@ TEST_CASE("a variant's price cannot change currency without a unit cost in that 
     REQUIRE(changed.ok());
     CHECK(changed->price.currency == usd);
     CHECK(changed->unit_cost == 300);
+}
+
+TEST_CASE("text fields are measured in characters and refuse control characters")
+{
+    Shop shop;
+    auto field_message = [](const auto &result) {
+        REQUIRE_FALSE(result.ok());
+        REQUIRE(result.error().fields.size() == 1);
+        return result.error().fields[0].field + ": " + result.error().fields[0].message;
+    };
+
+    // 300 characters of two bytes each: within the 500-character limit.
+    std::string accented;
+    for (int i = 0; i < 300; ++i) {
+        accented += "\xc3\xa9";
+    }
+    catalog::ProductInput product;
+    product.title = accented;
+    product.description = "Soft cotton.\nMachine wash at 30\xc2\xb0"
+                          "C.\r\n\n- 100% cotton\t(organic)";
+    auto created = catalog::create_product(*shop.db, product);
+    REQUIRE(created.ok());
+    CHECK(created->title == accented);
+    CHECK(created->description == product.description);
+
+    product.title = "two\nlines";
+    CHECK(field_message(catalog::create_product(*shop.db, product)) ==
+          "title: must not contain control characters (line breaks included)");
+    product.title = "ok";
+    product.description = std::string("nul\0byte", 8);
+    CHECK(field_message(catalog::create_product(*shop.db, product))
+              .rfind("description: must not", 0) == 0);
+
+    // An e-mail with a NUL used to pass the check and break the table's
+    // CHECK, which was then reported as "already exists".
+    catalog::CustomerInput customer;
+    customer.email = std::string("n\0ul@example.com", 16);
+    CHECK(field_message(catalog::create_customer(*shop.db, customer)) ==
+          "email: must not contain spaces or control characters");
+    customer.email = "tab\there@example.com";
+    CHECK(field_message(catalog::create_customer(*shop.db, customer)) ==
+          "email: must not contain spaces or control characters");
+    customer.email = std::string(250, 'a') + "@b.cd";
+    CHECK(field_message(catalog::create_customer(*shop.db, customer)) ==
+          "email: must be at most 254 characters long (RFC 5321)");
+    customer.email = "zo\xc3\xab@example.com";
+    CHECK(catalog::create_customer(*shop.db, customer).ok());
+
+    auto reference = inventory::adjust_stock(
+        *shop.db, shop.inventory,
+        {"NOPE", "WH1", "", inventory::Reason::receive, 1, std::string("a\0b", 3)});
+    CHECK(field_message(reference) ==
+          "reference: must not contain control characters (line breaks included)");
+}
+
+TEST_CASE("an order whose total would leave the largest amount names the line and the amounts")
+{
+    Shop shop;
+    shop.sku("HUGE", 10, 400'000'000'000'000); // 4 000 000 000 000.00 EUR
+    shop.sku("ONE", 10, 100);
+    auto line = shop.order({{"ONE", 1}, {"HUGE", 3}});
+    REQUIRE_FALSE(line.ok());
+    CHECK(line.error().code == "amount_overflow");
+    REQUIRE(line.error().fields.size() == 1);
+    CHECK(line.error().fields[0].field == "lines[1].quantity");
+    CHECK(line.error().why == "lines[1].quantity: brings the line's total above the largest "
+                              "amount, 10000000000000.00 EUR (3 x 4000000000000.00 EUR)");
+    CHECK(line.error().hint == "lower the quantity or split the order");
+    auto whole = shop.order({{"HUGE", 2}, {"ONE", 1}, {"HUGE", 1}});
+    REQUIRE_FALSE(whole.ok());
+    CHECK(whole.error().why == "lines[2].quantity: brings the order's total above the largest "
+                               "amount, 10000000000000.00 EUR (1 x 4000000000000.00 EUR)");
+    CHECK(shop.level("HUGE").reserved == 0);
+    CHECK(shop.order({{"HUGE", 2}}).ok());
+}
+
+TEST_CASE("reading a SKU's level at a location where it was never stocked writes nothing")
+{
+    Shop shop;
+    shop.sku("GHOST", 0);
+    auto lease = shop.db->connection();
+    // Another writer holds the write lock: a read must not need it.
+    store::Transaction writer(*lease);
+    auto levels = inventory::get_levels(*shop.db, shop.inventory, "GHOST", std::string("WH1"));
+    REQUIRE(levels.ok());
+    REQUIRE(levels->size() == 1);
+    CHECK(levels->front().sku == "GHOST");
+    CHECK(levels->front().location_code == "WH1");
+    CHECK(levels->front().on_hand == 0);
+    CHECK(levels->front().level == inventory::StockLevel::out);
+    CHECK(levels->front().threshold == shop.inventory.low_stock_threshold);
+    writer.rollback();
+    CHECK(lease->query_integer("SELECT count(*) FROM inventory_levels") == 0);
+    CHECK(inventory::get_levels(*shop.db, shop.inventory, "GHOST", std::string("NOPE"))
+              .error()
+              .code == "location_not_found");
+}
+
+TEST_CASE("a paid backorder keeps its missing units reserved until they are received")
+{
+    Shop shop;
+    catalog::ProductInput product;
+    product.title = "Made to order";
+    catalog::VariantInput variant;
+    variant.sku = "BO";
+    variant.price = {500, *money::find_currency("EUR")};
+    variant.allow_backorder = true;
+    product.variants.push_back(variant);
+    REQUIRE(catalog::create_product(*shop.db, product).ok());
+    REQUIRE(shop.adjust("BO", inventory::Reason::receive, 2).ok());
+
+    auto order = shop.order({{"BO", 5}}).value();
+    CHECK(shop.level("BO").reserved == 5);
+    REQUIRE(payments::pay_manually(*shop.db, shop.inventory, order.id).ok());
+    // The 2 on hand are sold; the 3 missing stay reserved for this order.
+    auto level = shop.level("BO");
+    CHECK(level.on_hand == 0);
+    CHECK(level.reserved == 3);
+    CHECK_FALSE(orders::get_order(*shop.db, order.id)->reservations_expire_at);
+    // The expiry job leaves a paid order's held units alone.
+    int64_t later = util::unix_now() + (shop.inventory.reservation_ttl_minutes + 1) * 60;
+    CHECK(inventory::expire_reservations(*shop.db, shop.inventory, later) == 0);
+    CHECK(shop.level("BO").reserved == 3);
+
+    // Not there yet: the order cannot be fulfilled, and nothing changes.
+    auto early = orders::fulfil_order(*shop.db, shop.inventory, order.id);
+    REQUIRE_FALSE(early.ok());
+    CHECK(early.error().code == "insufficient_stock");
+    CHECK(early.error().why == "3 of BO are backordered for this order at WH1; 0 of the 0 on "
+                               "hand there are not held for earlier orders");
+    CHECK(orders::get_order(*shop.db, order.id)->state == orders::OrderState::paid);
+
+    // A receipt of 10 fills the backorder first: only 7 are for others.
+    REQUIRE(shop.adjust("BO", inventory::Reason::receive, 10).ok());
+    CHECK(shop.level("BO").available == 7);
+    auto other = shop.order({{"BO", 7}}).value();
+    CHECK(shop.level("BO").available == 0);
+
+    // Another backorder paid now gets none of the units held for the others.
+    auto late = shop.order({{"BO", 3}}).value();
+    REQUIRE(payments::pay_manually(*shop.db, shop.inventory, late.id).ok());
+    CHECK(shop.level("BO").on_hand == 10);
+    CHECK(shop.level("BO").reserved == 13);
+
+    auto fulfilled = orders::fulfil_order(*shop.db, shop.inventory, order.id);
+    REQUIRE(fulfilled.ok());
+    CHECK(fulfilled->state == orders::OrderState::fulfilled);
+    level = shop.level("BO");
+    CHECK(level.on_hand == 7);
+    CHECK(level.reserved == 10);
+    CHECK(shop.db->connection()->query_integer(
+              "SELECT sum(quantity) FROM stock_movements WHERE reason = 'sale'") == -5);
+    REQUIRE(payments::pay_manually(*shop.db, shop.inventory, other.id).ok());
+    CHECK(shop.level("BO").on_hand == 0);
+    CHECK(shop.level("BO").reserved == 3);
+
+    // Refunding everything paid frees what a backorder still holds.
+    REQUIRE(payments::refund_order(*shop.db, shop.inventory, nullptr, late.id,
+                                   {1500, *money::find_currency("EUR")}, "")
+                .ok());
+    CHECK(orders::get_order(*shop.db, late.id)->state == orders::OrderState::refunded);
+    CHECK(shop.level("BO").reserved == 0);
 }

@@ -39,6 +39,7 @@ public:
     std::function<void(const GatewayPayment &, const OperationKey &)> during_refund;
     std::optional<Error> refund_answer; // an error instead of a refund
     std::atomic<int> refund_calls{0};
+    std::atomic<int> capture_calls{0};
     std::vector<std::string> refund_keys; // under m_mutex
 
     std::string_view name() const noexcept override { return "stripe"; }
@@ -77,6 +78,7 @@ public:
     Result<GatewayPayment> capture(const GatewayPayment &payment, std::optional<int64_t> amount,
                                    const OperationKey &) override
     {
+        ++capture_calls;
         GatewayPayment next = payment;
         next.amounts.captured = amount.value_or(payment.amounts.authorized);
         release_uncaptured(next.amounts);
@@ -500,4 +502,38 @@ TEST_CASE("a partial capture records what was captured and releases the rest")
     CHECK(over.error().why.find("at most 60.00 EUR") != std::string::npos);
     REQUIRE(shop.refund(id, 6000).ok());
     CHECK(shop.order_of(id).state == orders::OrderState::refunded);
+}
+
+TEST_CASE("an authorization whose order expired is not captured")
+{
+    CardShop shop;
+    shop.sku("X", 5, 10000);
+    int64_t id = shop.order({{"X", 2}}).value().id;
+    auto held = pay_with_stripe(*shop.db, shop.config, shop.gateway, id, "pm_card_visa",
+                                CaptureMethod::manual);
+    REQUIRE(held.ok());
+    REQUIRE(held->payment.state == PaymentState::authorized);
+    // The reservations run out before anyone captures: the order is
+    // cancelled and its stock is free for other orders.
+    int64_t later = util::unix_now() + (shop.inventory.reservation_ttl_minutes + 1) * 60;
+    REQUIRE(inventory::expire_reservations(*shop.db, shop.inventory, later) == 1);
+    REQUIRE(shop.order_of(id).state == orders::OrderState::cancelled);
+
+    auto captured = capture_stripe_payment(*shop.db, shop.config, shop.gateway, id, std::nullopt);
+    REQUIRE_FALSE(captured.ok());
+    CHECK(captured.error().code == "invalid_transition");
+    CHECK(captured.error().why.find("cancelled") != std::string::npos);
+    CHECK(shop.gateway.capture_calls == 0);
+    CHECK(shop.payment_of(id).state == PaymentState::authorized);
+    CHECK(shop.payment_of(id).captured == 0);
+    CHECK(shop.order_of(id).state == orders::OrderState::cancelled);
+    CHECK(shop.query(k_sales, id) == 0);
+    CHECK(captured.error().hint.find("cancel the order") != std::string::npos);
+
+    // What the hint offers: cancelling releases the hold at Stripe.
+    auto released = cancel_open_stripe_payment(*shop.db, shop.config, shop.gateway, id);
+    REQUIRE(released.ok());
+    CHECK(*released);
+    CHECK(shop.payment_of(id).state == PaymentState::cancelled);
+    CHECK(*cancel_open_stripe_payment(*shop.db, shop.config, shop.gateway, id) == false);
 }
