@@ -23,7 +23,7 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 // Validation against a nearby CA often finishes within milliseconds, so
-// polling starts short and backs off; Retry-After always wins (section 8.2).
+// polling starts short and backs off; a longer Retry-After wins (section 8.2).
 constexpr auto k_first_poll = std::chrono::milliseconds(25);
 constexpr auto k_max_poll = std::chrono::milliseconds(2000);
 // A rateLimited answer asking for at most this long is waited out once;
@@ -111,8 +111,14 @@ Result<json> poll(Client &client, const std::string &url, Clock::time_point dead
         if (done(object)) {
             return object;
         }
-        auto wait = response->retry_after ? std::chrono::milliseconds(*response->retry_after * 1000)
-                                          : interval;
+        // A longer Retry-After wins over the backoff; a shorter one (0, or a
+        // date already past) would turn polling into a busy loop against
+        // the CA until the deadline, so the backoff is the floor. A day
+        // caps it: any deadline passes first, and seconds * 1000 stays in range.
+        auto wait =
+            response->retry_after
+                ? std::max(interval, std::chrono::milliseconds(*response->retry_after * 1000))
+                : interval;
         if (Clock::now() + wait > deadline) {
             return order_error(
                 what, "still \"" + json_string(object, "status") + "\" when the deadline passed",
