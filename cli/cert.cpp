@@ -32,6 +32,7 @@ struct IssueOptions {
     std::string key_type;
     std::string preferred_chain;
     std::string eab_kid;
+    bool replace = false;
 };
 
 struct RenewOptions {
@@ -128,6 +129,7 @@ int run_issue(Context &context, const IssueOptions &opts, bool http_port_given)
     request.preferred_chain = opts.preferred_chain;
     request.eab_kid = opts.eab_kid.empty() ? le.eab_kid : opts.eab_kid;
     request.eab_hmac_key = le.eab_hmac_key;
+    request.replace = opts.replace;
 
     auto issued = acme::issue_certificate(request);
     if (!issued) {
@@ -295,6 +297,8 @@ void add_cert(CLI::App &app, Context &context)
     issue->add_option("--preferred-chain", issue_opts->preferred_chain,
                       "Pick the chain whose root has this common name");
     issue->add_option("--eab-kid", issue_opts->eab_kid, "External Account Binding key id");
+    issue->add_flag("--replace", issue_opts->replace,
+                    "Replace a stored certificate from another CA or with names this one lacks");
     issue->callback([&context, issue_opts, issue] {
         bool given = issue->count("--http-port") > 0;
         context.action = [&context, issue_opts, given] {

@@ -705,6 +705,53 @@ RenewReport renew_one(const CertStore &store, const std::filesystem::path &folde
 
 } // namespace
 
+namespace {
+
+std::string joined(const std::vector<std::string> &names)
+{
+    std::string out;
+    for (const auto &name : names) {
+        out += (out.empty() ? "" : ", ") + name;
+    }
+    return out;
+}
+
+// The folder is named by the first name only, so a request for fewer names,
+// or from another CA, would silently replace what `serve` is serving: a
+// production certificate by an untrusted staging one, or {a, b} by {a}.
+// Adding names to the same CA's certificate loses nothing and is allowed.
+Status check_replacement(const CertStore &store, const std::vector<std::string> &names,
+                         const IssueRequest &request)
+{
+    auto existing = store.load(store.folder_for(names.front()));
+    if (request.replace || !existing) {
+        return ok_status(); // nothing stored, or broken files worth replacing
+    }
+    const auto &meta = existing->meta;
+    std::vector<std::string> dropped;
+    for (const auto &name : meta.names) {
+        if (std::find(names.begin(), names.end(), name) == names.end()) {
+            dropped.push_back(name);
+        }
+    }
+    std::string why;
+    if (meta.directory_url != request.directory_url) {
+        why = "the stored certificate for " + names.front() + " came from " + meta.directory_url +
+              "; this one would come from " + request.directory_url + " and replace it";
+    } else if (!dropped.empty()) {
+        why = "the stored certificate for " + names.front() + " also names " + joined(dropped) +
+              ", which this one would drop";
+    } else {
+        return ok_status();
+    }
+    return make_error(ErrorKind::validation, "certificate_exists",
+                      "issuing a certificate for " + joined(names), why,
+                      "pass --replace to replace it, give every name it has, or use another "
+                      "tls.lets_encrypt.cache_dir for trials against staging");
+}
+
+} // namespace
+
 Result<Issued> issue_certificate(const IssueRequest &request)
 {
     auto names = normalize_names(request.domains);
@@ -718,6 +765,9 @@ Result<Issued> issue_certificate(const IssueRequest &request)
     auto lock = store.lock(folder_name(names->front()));
     if (!lock) {
         return std::move(lock).error();
+    }
+    if (auto kept = check_replacement(store, *names, request); !kept) {
+        return std::move(kept).error();
     }
     return issue_locked(request, *names, store);
 }

@@ -38,6 +38,10 @@ struct IssueRequest {
     std::string eab_hmac_key;
     std::chrono::seconds deadline{300}; // for all polling of one order
     std::string replaces;               // RFC 9773 CertID of the certificate replaced
+    // Allows replacing a stored certificate of the same first name that came
+    // from another CA (staging over production) or names more than this
+    // request; without it such a request is refused and nothing is ordered.
+    bool replace = false;
     // When cancelled, the order stops at its next request or wait and fails
     // with `acme_cancelled`; nothing is written. May be null.
     const util::Cancellation *cancel = nullptr;

@@ -47,6 +47,10 @@ IssueRequest configured_issue_request(const config::LetsEncryptConfig &le)
     request.challenge.http_mode = HttpMode::serve;
     request.challenge.dns_hook = le.dns_hook;
     request.challenge.hook_timeout = std::chrono::seconds(le.hook_timeout_seconds);
+    // The configuration states what `serve` should hold: an operator who
+    // moves tls.lets_encrypt from staging to production, or drops a name
+    // from its domains, wants the stored certificate replaced.
+    request.replace = true;
     return request;
 }
 

@@ -46,6 +46,23 @@ expect_eq "$(ls certs/accounts | wc -l)" "$accounts_before" "the stored account 
 run openssl x509 -in certs/san1.example/cert.pem -noout -text
 expect_contains "$OUT" "rsaEncryption" "--key-type rsa-2048 gives an RSA key"
 
+# --- a request for fewer names never silently replaces a SAN certificate ---
+serial=$(openssl x509 -in certs/san1.example/cert.pem -noout -serial)
+run "$RC" cert issue "${COMMON[@]}" --domain san1.example --http-port "$HTTP_PORT"
+expect_code 2 "issuing san1 alone over san1+san2 is refused"
+expect_contains "$ERR" "also names san2.example" "the refusal names the name it would drop"
+expect_contains "$ERR" "--replace" "the refusal says how to go ahead"
+expect_eq "$(openssl x509 -in certs/san1.example/cert.pem -noout -serial)" "$serial" \
+    "the SAN certificate is kept"
+run "$RC" cert issue "${COMMON[@]}" --domain san1.example --domain san2.example \
+    --domain san3.example --http-port "$HTTP_PORT"
+expect_code 0 "adding a name to the same CA's certificate needs no --replace"
+verify_cert certs/san1.example san1.example san2.example san3.example
+run "$RC" cert issue "${COMMON[@]}" --domain san1.example --domain san2.example \
+    --http-port "$HTTP_PORT" --replace
+expect_code 0 "--replace drops a name on purpose"
+verify_cert certs/san1.example san1.example san2.example
+
 # --- a broken account.json never costs the account key -----------------
 # The key is the only way to revoke what the account ordered.
 acct=$(ls -d certs/accounts/*)

@@ -571,17 +571,24 @@ private:
     std::string m_error_nonce;
 };
 
+// An order for scripted.example from `ca`, stored under `dir`.
+IssueRequest scripted_request(const TempDir &dir, const ScriptedCa &ca)
+{
+    IssueRequest request;
+    request.domains = {"scripted.example"};
+    request.directory_url = ca.directory();
+    request.cache_dir = dir.path() / "certs";
+    request.deadline = std::chrono::seconds(20);
+    return request;
+}
+
 } // namespace
 
 TEST_CASE("orderNotReady at finalize is answered by polling and finalizing again")
 {
     TempDir dir;
     ScriptedCa ca;
-    IssueRequest request;
-    request.domains = {"scripted.example"};
-    request.directory_url = ca.directory();
-    request.cache_dir = dir.path() / "certs";
-    request.deadline = std::chrono::seconds(20);
+    IssueRequest request = scripted_request(dir, ca);
     auto issued = issue_certificate(request);
     REQUIRE_MESSAGE(issued.ok(), (issued.ok() ? "" : issued.error().why));
     CHECK(ca.retried_with_error_nonce);
@@ -595,17 +602,39 @@ TEST_CASE("Retry-After: 0 on a pending order does not turn polling into a busy l
 {
     TempDir dir;
     ScriptedCa ca(ScriptedCa::Chain::leaf_first, true);
-    IssueRequest request;
-    request.domains = {"scripted.example"};
-    request.directory_url = ca.directory();
-    request.cache_dir = dir.path() / "certs";
-    request.deadline = std::chrono::seconds(20);
+    IssueRequest request = scripted_request(dir, ca);
     auto issued = issue_certificate(request);
     REQUIRE_MESSAGE(issued.ok(), (issued.ok() ? "" : issued.error().why));
     // 1.5 s of "processing" polled from 25 ms up, doubling: under ten polls.
     // Taking the 0 literally polled back to back, as fast as the CA answers
     // (about 30 times here; thousands over a real CA's slow minutes).
     CHECK(ca.order_polls < 12);
+}
+
+TEST_CASE("a certificate from another CA is replaced only with --replace")
+{
+    TempDir dir;
+    ScriptedCa production;
+    IssueRequest request = scripted_request(dir, production);
+    REQUIRE(issue_certificate(request).ok());
+    auto before = CertStore(request.cache_dir).load(dir.path() / "certs" / "scripted.example");
+    REQUIRE(before.ok());
+
+    ScriptedCa staging;
+    request.directory_url = staging.directory();
+    auto refused = issue_certificate(request);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == "certificate_exists");
+    CHECK(refused.error().why.find(production.directory()) != std::string::npos);
+    CHECK(staging.finalize_calls == 0); // nothing was ordered
+    auto kept = CertStore(request.cache_dir).load(dir.path() / "certs" / "scripted.example");
+    REQUIRE(kept.ok());
+    CHECK(kept->meta.serial_hex == before->meta.serial_hex);
+
+    request.replace = true;
+    auto replaced = issue_certificate(request);
+    REQUIRE_MESSAGE(replaced.ok(), (replaced.ok() ? "" : replaced.error().why));
+    CHECK(replaced->meta.directory_url == staging.directory());
 }
 
 TEST_CASE("a chain in the wrong order is stored leaf first; a leaf for another key is refused")
@@ -633,6 +662,7 @@ TEST_CASE("a chain in the wrong order is stored leaf first; a leaf for another k
     // The good certificate stays when the CA returns one for another key.
     ScriptedCa foreign(ScriptedCa::Chain::foreign_key);
     request.directory_url = foreign.directory();
+    request.replace = true; // another CA's directory URL
     auto refused = issue_certificate(request);
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().why.find("key of this order's CSR") != std::string::npos);
