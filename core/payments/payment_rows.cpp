@@ -107,6 +107,23 @@ Status follow_payment(store::Connection &c, const config::InventoryConfig &inven
     return ok_status();
 }
 
+// Money can arrive for an order that was cancelled meanwhile: a capture at
+// Stripe (Dashboard, or a confirm that outlived the reservations) reported
+// after the expiry job freed the order's stock. The order stays cancelled,
+// since its stock may be sold again, so a person must refund or ship.
+void warn_if_order_cancelled(store::Connection &c, const Payment &payment, int64_t captured)
+{
+    auto order = orders::load_order(c, payment.order_id);
+    if (order && order->state == orders::OrderState::cancelled) {
+        log::error("money was captured for a cancelled order; refund it (POST "
+                   "/api/v1/orders/{id}/refunds) or reopen the sale by hand",
+                   {{"order", order->number},
+                    {"order_id", payment.order_id},
+                    {"payment", payment.id},
+                    {"captured_minor_units", captured}});
+    }
+}
+
 } // namespace
 
 Status settle(store::Connection &c, const config::InventoryConfig &inventory, int64_t payment_id,
@@ -130,6 +147,9 @@ Status settle(store::Connection &c, const config::InventoryConfig &inventory, in
                   "'now') WHERE id = ?",
                   to_string(next), payment_id);
         record_event(c, payment_id, event_type, to_string(payment->state), to_string(next));
+        if (next == PaymentState::captured) {
+            warn_if_order_cancelled(c, *payment, amounts.captured);
+        }
     }
     c.execute("UPDATE orders SET refunded_amount = (SELECT COALESCE(SUM(amount), 0) FROM refunds "
               "WHERE order_id = ? AND state = 'succeeded') WHERE id = ?",

@@ -25,6 +25,7 @@ FAKE_CONTEXT = ssl.create_default_context(cafile=sys.argv[5])
 SIGN_JS = sys.argv[6]
 SECRET = sys.argv[7]
 ADMIN = os.environ["RC_ADMIN"]
+SERVE_LOG = os.environ["RC_SERVE_LOG"]
 FAILURES = []
 CHECKS = [0]
 
@@ -507,22 +508,29 @@ def cancel_authorized():
           "cancel: a paid order cannot be cancelled", (status, problem))
 
 
-def expired_authorization():
-    # The order's reservations run out while its card is only authorized:
-    # the expiry job cancels the order and frees its stock, so capturing the
-    # authorization would charge for an order that holds nothing.
-    order_id, sku = new_order(price=4000)
+def authorized_then_expired(price, label):
+    """An order whose card is authorized (manual capture) and whose
+    reservations then run out: the expiry job cancels it."""
+    order_id, sku = new_order(price=price)
     status, held, _ = call("POST", f"/api/v1/orders/{order_id}/payments",
                            {"gateway": "stripe", "payment_method": "pm_card_visa",
                             "capture_method": "manual"})
-    check(status == 201 and held["state"] == "authorized", "expired: authorized", (status, held))
+    check(status == 201 and held["state"] == "authorized", f"{label}: authorized", (status, held))
     writer = sqlite3.connect(DB_FILE, timeout=10)
     writer.execute("UPDATE reservations SET expires_at = '2000-01-01T00:00:00Z' WHERE "
                    "order_line_id IN (SELECT id FROM order_lines WHERE order_id = ?)", (order_id,))
     writer.commit()
     writer.close()
     check(wait_until(lambda: order_state(order_id) == "cancelled"),
-          "expired: the expiry job cancelled the order")
+          f"{label}: the expiry job cancelled the order")
+    return order_id, sku, held
+
+
+def expired_authorization():
+    # The order's reservations run out while its card is only authorized:
+    # the expiry job cancels the order and frees its stock, so capturing the
+    # authorization would charge for an order that holds nothing.
+    order_id, sku, held = authorized_then_expired(4000, "expired")
     check(sales(sku) == (10, 0), "expired: its stock is free again", sales(sku))
     status, problem, _ = call("POST", f"/api/v1/orders/{order_id}/capture", {})
     check(status == 409 and problem.get("code") == "invalid_transition" and
@@ -542,6 +550,30 @@ def expired_authorization():
     check(status == 409, "expired: with nothing left to release, cancel is refused", status)
 
 
+def captured_after_expiry():
+    # Money taken at Stripe (a Dashboard capture, a 3-D Secure confirm that
+    # outlived the reservations) after the expiry job cancelled the order:
+    # recorded, the order stays cancelled, and serve logs an error for a person.
+    order_id, sku, held = authorized_then_expired(2500, "late")
+    body = json.dumps({"id": f"evt_late_{order_id}", "object": "event",
+                       "type": "payment_intent.succeeded",
+                       "data": {"object": {"id": held["provider_reference"],
+                                           "object": "payment_intent", "amount": 2500,
+                                           "amount_received": 2500, "currency": "eur",
+                                           "status": "succeeded"}}})
+    status, _, _ = webhook(body, sign(body, int(time.time())))
+    check(status == 200, "late: the capture's event is accepted", status)
+    check(db("SELECT state, captured FROM payments WHERE order_id = ?", order_id) ==
+          [("captured", 2500)], "late: the money is recorded")
+    check(order_state(order_id) == "cancelled", "late: the order stays cancelled")
+    check(sales(sku) == (10, 0), "late: its stock stays free", sales(sku))
+    with open(SERVE_LOG, encoding="utf-8") as log:
+        check(any("money was captured for a cancelled order" in line and
+                  (f"order_id={order_id} " in line + " " or f'"order_id":{order_id},' in line)
+                  for line in log),
+              "late: serve logs an error naming the order")
+
+
 def main():
     status, _, _ = call("POST", "/api/v1/locations", {"code": "WH1", "name": "Main warehouse"})
     check(status == 201, "create location WH1", status)
@@ -559,6 +591,7 @@ def main():
     partial_capture()
     cancel_authorized()
     expired_authorization()
+    captured_after_expiry()
     print(f"{CHECKS[0]} checks, {len(FAILURES)} failed")
     return 1 if FAILURES else 0
 

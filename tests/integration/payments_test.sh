@@ -46,7 +46,7 @@ PORT="$FAKE_PORT" API_KEY="$API_KEY" TLS_CERT="$WORK/server.pem" TLS_KEY="$WORK/
 CLEANUP_PIDS+=($!)
 wait_for_port "$FAKE_PORT" || { cat "$WORK/fake.log" >&2; fail "fake stripe did not start"; finish; }
 
-RC_ADMIN="$ADMIN" run python3 "$(dirname "$0")/payments_client.py" "$PORT" "$SERVE_CA" \
+RC_ADMIN="$ADMIN" RC_SERVE_LOG="$WORK/serve.log" run python3 "$(dirname "$0")/payments_client.py" "$PORT" "$SERVE_CA" \
     "$WORK/rc.db" "https://127.0.0.1:$FAKE_PORT" "$WORK/ca.pem" "$NODE_DIR/sign.js" \
     "$WEBHOOK_SECRET"
 expect_code 0 "payments_client.py situations"
