@@ -31,9 +31,9 @@ expect_contains "$OUT" "port = 9443" "the piped configuration is used"
 run "$RC" --config /dev/null config check
 expect_code 0 "--config /dev/null means the defaults"
 # An unreadable file is named with the reason, not taken for the defaults.
-if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
+if can_run_as_nobody; then
     printf '[server]\nport = 9443\n' >private.toml && chmod 600 private.toml && chmod 755 "$WORK"
-    run runuser -u nobody -- "$RC" --config "$WORK/private.toml" config check
+    run as_nobody --config "$WORK/private.toml" config check
     expect_code 2 "an unreadable configuration"
     expect_contains "$ERR" "private.toml: cannot be read: Permission denied" "the reason is given"
     expect_not_contains "$ERR" "built-in defaults" "an unreadable file is not called the defaults"

@@ -225,12 +225,12 @@ wait "$HOLDER" || true
 
 # A reader without write access to the database's folder cannot create the
 # WAL's -shm file; the error says so instead of "attempt to write".
-if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
+if can_run_as_nobody; then
     mkdir -p sealed && cp shop.db sealed/shop.db && chmod 755 "$WORK" sealed &&
         chmod 644 sealed/shop.db
     printf '[database]\nurl = "sqlite://%s/sealed/shop.db"\n' "$WORK" >sealed.toml
     chmod 644 sealed.toml
-    run runuser -u nobody -- "$RC" --config "$WORK/sealed.toml" inventory report
+    run as_nobody --config "$WORK/sealed.toml" inventory report
     expect_code 2 "a folder the reader cannot write is a setup problem"
     expect_contains "$ERR" "folder $WORK/sealed is not writable" "the folder is named"
     expect_contains "$ERR" "-shm" "the reason (the WAL's -shm file) is given"

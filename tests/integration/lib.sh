@@ -103,3 +103,17 @@ finish() {
     fi
     echo "$TEST_NAME: all $CHECKS checks passed"
 }
+
+# can_run_as_nobody: true when the test runs as root and can drop to the
+# `nobody` user. as_nobody ARGS...: rcommerce ARGS as `nobody`, through a copy
+# of the binary in $WORK (made world-readable): the build folder may sit
+# under a 0700 folder (a CI clone under `mktemp -d`) that nobody cannot enter.
+can_run_as_nobody() {
+    [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && id nobody >/dev/null 2>&1
+}
+as_nobody() {
+    if [ ! -x "$WORK/rcommerce-for-nobody" ]; then
+        cp "$RC" "$WORK/rcommerce-for-nobody" && chmod 755 "$WORK/rcommerce-for-nobody" "$WORK"
+    fi
+    runuser -u nobody -- "$WORK/rcommerce-for-nobody" "$@"
+}
