@@ -8,27 +8,23 @@
 #include "core/util/strings.hpp"
 #include "core/util/time.hpp"
 #include "server/client_limit.hpp"
+#include "server/event_server.hpp"
 #include "server/metrics.hpp"
 #include "server/middleware.hpp"
 #include "server/redirect.hpp"
-#include "server/task_queue.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include <netdb.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
-#include <set>
 #include <thread>
 
 namespace rcommerce::server {
@@ -36,53 +32,47 @@ namespace {
 
 constexpr int k_reload_interval_seconds = 2;
 
-// Socket setup for every listening socket. cpp-httplib 0.11.4 compiles in a
-// listen backlog of 5, which drops SYNs when many clients connect at once;
-// calling listen() again on the bound socket raises it (Linux allows this).
-// TCP_NODELAY set here is inherited by accepted sockets on Linux, which
-// avoids Nagle's ~40 ms stalls on small TLS records.
-struct ListenSocket {
-    std::atomic<int> fd{-1};
-
-    httplib::SocketOptions options()
-    {
-        return [this](socket_t sock) {
-            int yes = 1;
-            setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-            setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-            fd = sock;
-        };
-    }
-};
-
-Status bind_listener(httplib::Server &server, ListenSocket &socket, const std::string &host,
-                     int64_t port, const std::string &name)
+EngineLimits engine_limits(const config::ServerConfig &cfg)
 {
-    server.set_socket_options(socket.options());
-    if (!server.bind_to_port(host, static_cast<int>(port))) {
+    EngineLimits limits;
+    // Two per core: fewer leave the cores idle while a thread waits in a
+    // system call; more only add switching between them (the benchmark).
+    limits.threads = cfg.worker_threads > 0
+                         ? static_cast<size_t>(cfg.worker_threads)
+                         : 2 * std::max<size_t>(1, std::thread::hardware_concurrency());
+    limits.max_threads = static_cast<size_t>(cfg.max_connections);
+    limits.max_connections = static_cast<size_t>(cfg.max_connections);
+    limits.keep_alive_max_count = static_cast<size_t>(cfg.keep_alive_max_count);
+    limits.keep_alive_timeout_ms = cfg.keep_alive_timeout_seconds * 1000;
+    limits.read_timeout_ms = cfg.read_timeout_seconds * 1000;
+    limits.write_timeout_ms = cfg.write_timeout_seconds * 1000;
+    limits.max_header_bytes = static_cast<size_t>(cfg.max_header_bytes);
+    limits.max_body_bytes = static_cast<size_t>(cfg.max_body_bytes);
+    return limits;
+}
+
+// The engine reads connections; cpp-httplib still writes the Keep-Alive
+// header from its own settings and applies the body limit while reading.
+std::unique_ptr<EventServer> make_server(SSL_CTX *tls, const config::ServerConfig &cfg)
+{
+    auto server = std::make_unique<EventServer>(tls, engine_limits(cfg));
+    server->set_keep_alive_max_count(static_cast<size_t>(cfg.keep_alive_max_count));
+    server->set_keep_alive_timeout(cfg.keep_alive_timeout_seconds);
+    server->set_payload_max_length(static_cast<size_t>(cfg.max_body_bytes));
+    return server;
+}
+
+Status bind_listener(EventServer &server, const std::string &host, int64_t port,
+                     const std::string &name)
+{
+    if (!server.bind(host, static_cast<int>(port))) {
         return make_error(ErrorKind::unavailable, "listen_failed",
                           "starting the " + name + " listener on " + host + ":" +
                               std::to_string(port),
                           "the address is in use or not available",
                           "stop the other process or change server.port / server.http_port");
     }
-    ::listen(socket.fd, SOMAXCONN);
     return ok_status();
-}
-
-void apply_limits(httplib::Server &server, const config::ServerConfig &cfg)
-{
-    server.set_keep_alive_max_count(static_cast<size_t>(cfg.keep_alive_max_count));
-    server.set_keep_alive_timeout(cfg.keep_alive_timeout_seconds);
-    server.set_read_timeout(cfg.read_timeout_seconds);
-    server.set_write_timeout(cfg.write_timeout_seconds);
-    server.set_payload_max_length(static_cast<size_t>(cfg.max_body_bytes));
-    server.set_tcp_nodelay(true);
-    auto min_threads = static_cast<size_t>(cfg.worker_threads);
-    auto max_threads = static_cast<size_t>(cfg.max_connections);
-    server.new_task_queue = [min_threads, max_threads] {
-        return new ElasticTaskQueue(min_threads, max_threads);
-    };
 }
 
 void expose_certificates(Metrics &metrics, const tls::CertificateStore &store)
@@ -157,45 +147,6 @@ void add_test_routes(httplib::Server &server, const config::Config &config)
     });
 }
 
-// cpp-httplib 0.11.4 notices stop() on a keep-alive connection only after
-// the next request or the keep-alive timeout, so an idle client would hold
-// the shutdown for up to keep_alive_timeout_seconds. This finds the accepted
-// sockets of our listeners (/proc/self/fd) and shuts down those with no
-// request in flight; their workers see end-of-stream and finish at once,
-// while busy ones finish their request and then close. A request whose
-// headers are still arriving at that instant is cut, which is what a stop
-// means for it anyway.
-void close_idle_connections(const std::set<int> &listener_ports)
-{
-    std::error_code ec;
-    for (const auto &entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
-        auto fd = util::parse_int64(entry.path().filename().string());
-        if (!fd) {
-            continue;
-        }
-        int sock = static_cast<int>(*fd);
-        sockaddr_storage local = {}, peer = {};
-        socklen_t local_len = sizeof local, peer_len = sizeof peer;
-        if (getsockname(sock, reinterpret_cast<sockaddr *>(&local), &local_len) != 0 ||
-            getpeername(sock, reinterpret_cast<sockaddr *>(&peer), &peer_len) != 0) {
-            continue; // not a connected socket
-        }
-        char local_port[16], peer_host[NI_MAXHOST], peer_port[16];
-        char ignored[NI_MAXHOST];
-        if (getnameinfo(reinterpret_cast<sockaddr *>(&local), local_len, ignored, sizeof ignored,
-                        local_port, sizeof local_port, NI_NUMERICHOST | NI_NUMERICSERV) != 0 ||
-            getnameinfo(reinterpret_cast<sockaddr *>(&peer), peer_len, peer_host, sizeof peer_host,
-                        peer_port, sizeof peer_port, NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-            continue;
-        }
-        if (listener_ports.count(std::atoi(local_port)) == 0 ||
-            request_in_flight(peer_host, std::atoi(peer_port))) {
-            continue;
-        }
-        ::shutdown(sock, SHUT_RDWR);
-    }
-}
-
 // Every connection is a file descriptor; a soft limit of 1024 (a common
 // default) would make accept() fail long before max_connections. Raise the
 // soft limit towards the hard one, as far as the configured connections on
@@ -257,82 +208,75 @@ Status serve(const config::Config &config, const ServeHooks &hooks)
     tls::ServerPolicy policy(config.tls, store, stapler);
     // Declared before the server: it must outlive every connection's SSL.
     ClientLimit client_limit(static_cast<size_t>(config.server.max_connections_per_ip));
-    Status policy_status = ok_status();
-    httplib::SSLServer https([&](SSL_CTX &ctx) {
-        policy_status = policy.apply(&ctx);
-        client_limit.install(&ctx);
-        return policy_status.ok();
-    });
-    if (!policy_status) {
-        return policy_status.error();
-    }
-    if (!https.is_valid()) {
+    std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> tls(SSL_CTX_new(TLS_server_method()),
+                                                          &SSL_CTX_free);
+    if (!tls) {
         return make_error(ErrorKind::internal, "tls_context", "creating the TLS context",
                           "OpenSSL could not create it");
     }
+    if (auto applied = policy.apply(tls.get()); !applied) {
+        return applied.error();
+    }
+    client_limit.install(tls.get());
 
     Metrics metrics;
     expose_certificates(metrics, *store);
-    apply_limits(https, config.server);
-    install_middleware(https, config, metrics, {http::Scheme::https, "https", true, {}});
+    auto https = make_server(tls.get(), config.server);
+    install_middleware(*https, config, metrics, {http::Scheme::https, "https", true, {}});
 
-    std::unique_ptr<httplib::Server> admin;
+    std::unique_ptr<EventServer> admin;
     if (config.server.admin_port != 0) {
-        admin = std::make_unique<httplib::Server>();
-        apply_limits(*admin, config.server);
+        admin = make_server(nullptr, config.server);
         install_middleware(*admin, config, metrics, {http::Scheme::http, "admin", false, {}});
         add_operations_routes(*admin, config, metrics, *store, hooks);
     } else {
-        add_operations_routes(https, config, metrics, *store, hooks);
+        add_operations_routes(*https, config, metrics, *store, hooks);
     }
     // The root names the service, so `curl -k -I https://localhost:8443`
     // (the README's first check) sees a 200 with every header.
-    https.Get("/", [](const httplib::Request &, httplib::Response &res) {
+    https->Get("/", [](const httplib::Request &, httplib::Response &res) {
         res.set_content(R"({"service":"rcommerce","api":"/api/v1"})", "application/json");
     });
-    add_test_routes(https, config);
+    add_test_routes(*https, config);
     if (hooks.mount) {
-        hooks.mount(https);
+        hooks.mount(*https);
     }
 
-    std::unique_ptr<httplib::Server> plain_http;
+    std::unique_ptr<EventServer> plain_http;
     if (config.server.http_port != 0) {
-        plain_http = std::make_unique<httplib::Server>();
-        apply_limits(*plain_http, config.server);
+        plain_http = make_server(nullptr, config.server);
         install_middleware(*plain_http, config, metrics,
                            {http::Scheme::http, "http", false, redirect_handler(config)});
     }
 
     // Bind everything before serving anything, so a port conflict is an
     // error at start rather than a half-running server.
-    ListenSocket https_socket, http_socket, admin_socket;
-    if (auto bound =
-            bind_listener(https, https_socket, config.server.host, config.server.port, "HTTPS");
+    if (auto bound = bind_listener(*https, config.server.host, config.server.port, "HTTPS");
         !bound) {
         return bound;
     }
     if (plain_http) {
-        if (auto bound = bind_listener(*plain_http, http_socket, config.server.host,
-                                       config.server.http_port, "HTTP");
+        if (auto bound =
+                bind_listener(*plain_http, config.server.host, config.server.http_port, "HTTP");
             !bound) {
             return bound;
         }
     }
     if (admin) {
-        if (auto bound = bind_listener(*admin, admin_socket, config.server.admin_host,
-                                       config.server.admin_port, "admin");
+        if (auto bound =
+                bind_listener(*admin, config.server.admin_host, config.server.admin_port, "admin");
             !bound) {
             return bound;
         }
     }
 
     std::vector<std::thread> listeners;
-    listeners.emplace_back([&] { https.listen_after_bind(); });
+    listeners.emplace_back([&] { https->run(); });
     if (plain_http) {
-        listeners.emplace_back([&] { plain_http->listen_after_bind(); });
+        listeners.emplace_back([&] { plain_http->run(); });
     }
     if (admin) {
-        listeners.emplace_back([&] { admin->listen_after_bind(); });
+        listeners.emplace_back([&] { admin->run(); });
     }
     log::info("serving", {{"https", config.server.host + ":" + std::to_string(config.server.port)},
                           {"http_port", config.server.http_port},
@@ -390,22 +334,19 @@ Status serve(const config::Config &config, const ServeHooks &hooks)
     }
     background_wake.notify_all();
 
-    // listen_after_bind() returns once its task queue has run every
-    // accepted connection to its end; bound that by the shutdown timeout.
+    // run() returns once every connection has closed, idle ones at once and
+    // busy ones after their response; bound that by the shutdown timeout.
     auto done = std::async(std::launch::async, [&] {
         if (hooks.on_stopping) {
             hooks.on_stopping();
         }
-        https.stop();
+        https->stop();
         if (plain_http) {
             plain_http->stop();
         }
         if (admin) {
             admin->stop();
         }
-        close_idle_connections({static_cast<int>(config.server.port),
-                                static_cast<int>(config.server.http_port),
-                                static_cast<int>(config.server.admin_port)});
         for (auto &thread : listeners) {
             thread.join();
         }

@@ -3,6 +3,7 @@
 #include "core/http/request_framing.hpp"
 #include "core/log/log.hpp"
 #include "core/util/strings.hpp"
+#include "server/event_server.hpp"
 
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>
@@ -11,9 +12,7 @@
 #include <array>
 #include <chrono>
 #include <initializer_list>
-#include <mutex>
 #include <random>
-#include <set>
 #include <string_view>
 #include <vector>
 
@@ -38,19 +37,6 @@ struct InFlight {
     std::string request_id;
 };
 thread_local InFlight t_in_flight;
-
-std::mutex g_peers_mutex;
-std::set<std::pair<std::string, int>> g_peers_in_flight;
-
-void mark_in_flight(const httplib::Request &req, bool busy)
-{
-    std::lock_guard lock(g_peers_mutex);
-    if (busy) {
-        g_peers_in_flight.insert({req.remote_addr, req.remote_port});
-    } else {
-        g_peers_in_flight.erase({req.remote_addr, req.remote_port});
-    }
-}
 
 const char *reason_phrase(int status)
 {
@@ -222,10 +208,10 @@ int unrouted_status(const httplib::Request &req)
 // Makes the response say `Connection: close`. cpp-httplib 0.11.4 writes that
 // (and no Keep-Alive) only when the request asked for it, so the request is
 // marked; `req` is the library's own non-const Request, handed to the hooks
-// as const. The library itself still waits for a next request on the
-// connection, which a client told to close does not send.
+// as const. The connection engine closes the connection after the response.
 void ask_client_to_close(const httplib::Request &req)
 {
+    EventServer::close_after_response();
     if (req.get_header_value("Connection") != "close") {
         auto &headers = const_cast<httplib::Headers &>(req.headers);
         headers.erase("Connection");
@@ -364,12 +350,6 @@ void keep_multipart_unparsed(const httplib::Request &req)
 
 } // namespace
 
-bool request_in_flight(const std::string &address, int port)
-{
-    std::lock_guard lock(g_peers_mutex);
-    return g_peers_in_flight.count({address, port}) != 0;
-}
-
 // The stable `code` of a problem the HTTP layer answers by itself, so a
 // client can branch on every error body the same way it does on the API's.
 std::string_view problem_code(int status)
@@ -462,19 +442,18 @@ size_t header_bytes(const httplib::Request &req)
     return total + 2;
 }
 
-void install_middleware(httplib::Server &server, const config::Config &config, Metrics &metrics,
+void install_middleware(EventServer &server, const config::Config &config, Metrics &metrics,
                         const MiddlewareOptions &options)
 {
     httplib::Headers defaults;
     for (const auto &[name, value] : http::security_headers(config, options.scheme)) {
         defaults.emplace(name, value);
     }
-    server.set_default_headers(defaults);
+    server.set_fixed_headers(defaults);
 
     server.set_pre_routing_handler(
         [&config, &metrics, options](const httplib::Request &req, httplib::Response &res) {
             t_in_flight = {&req, Clock::now(), request_id_for(req)};
-            mark_in_flight(req, true);
             metrics.request_started();
             res.set_header("X-Request-Id", t_in_flight.request_id);
             auto traceparent = req.get_header_value("traceparent");
@@ -582,7 +561,6 @@ void install_middleware(httplib::Server &server, const config::Config &config, M
             routed ? std::chrono::duration<double>(Clock::now() - t_in_flight.start).count() : 0;
         if (routed) {
             metrics.request_finished(req.method, res.status, seconds);
-            mark_in_flight(req, false);
         }
         if (config.log.access_log) {
             auto id = res.get_header_value("X-Request-Id");

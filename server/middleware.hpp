@@ -9,6 +9,7 @@
 
 #include "core/config/config.hpp"
 #include "core/http/security_headers.hpp"
+#include "server/event_server.hpp"
 #include "server/metrics.hpp"
 
 #include <httplib.h>
@@ -34,11 +35,6 @@ void set_problem(httplib::Response &res, int status, std::string_view detail,
 // each "name: value\r\n" (cpp-httplib's own REMOTE_* headers excluded).
 [[nodiscard]] size_t header_bytes(const httplib::Request &req);
 
-// True while a request from this peer ("addr", port) is being answered: from
-// the end of its headers until its response is written. The graceful stop
-// uses it to tell idle connections from busy ones.
-[[nodiscard]] bool request_in_flight(const std::string &address, int port);
-
 struct MiddlewareOptions {
     http::Scheme scheme = http::Scheme::https;
     std::string listener; // "https", "http", "admin": for logs
@@ -49,7 +45,7 @@ struct MiddlewareOptions {
 
 // Installs default headers, pre-routing, error, exception and logger
 // handlers on `server`. `config` and `metrics` must outlive it.
-void install_middleware(httplib::Server &server, const config::Config &config, Metrics &metrics,
+void install_middleware(EventServer &server, const config::Config &config, Metrics &metrics,
                         const MiddlewareOptions &options);
 
 } // namespace rcommerce::server

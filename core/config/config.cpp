@@ -56,10 +56,12 @@ const std::vector<Key> &keys()
         {"server", "production", Kind::boolean, RC_FIELD(server.production),
          "When true, never fall back to a self-signed development certificate."},
         {"server", "worker_threads", Kind::integer, RC_FIELD(server.worker_threads),
-         "Threads kept ready to serve connections.", 1, 1024},
+         "Threads that answer requests; 0: two per CPU core. More start while handlers block "
+         "(a payment gateway answering slowly), up to max_connections.",
+         0, 1024},
         {"server", "max_connections", Kind::integer, RC_FIELD(server.max_connections),
-         "Connections served at once; each holds a thread, so idle or slow clients never "
-         "starve others until this many are open.",
+         "Connections open at once; a connection beyond it is closed as it is accepted. An idle "
+         "or slow client holds a connection, not a thread.",
          1, 65536},
         {"server", "max_connections_per_ip", Kind::integer, RC_FIELD(server.max_connections_per_ip),
          "HTTPS connections one client address may hold at once, so one host cannot take "
@@ -85,6 +87,11 @@ const std::vector<Key> &keys()
          "How long a verified API key is trusted without asking the store again; a key revoked "
          "while serve runs is refused within this time. 0: check on every request.",
          0, 300},
+        {"server", "response_cache_seconds", Kind::integer, RC_FIELD(server.response_cache_seconds),
+         "How long a product read by id is answered from memory. A write through this server "
+         "refreshes it at once; a change by another process (another server on the same "
+         "database) shows within this time. 0: read the database on every request.",
+         0, 60},
         {"server", "admin_host", Kind::string, RC_FIELD(server.admin_host),
          "Address of the admin listener (metrics, health)."},
         {"server", "admin_port", Kind::integer, RC_FIELD(server.admin_port),

@@ -22,9 +22,9 @@ struct ServerConfig {
     int64_t http_port = 8080;         // 0 disables the plain-HTTP listener
     std::vector<std::string> domains; // names accepted in Host; empty: any
     std::string data_dir = "/var/lib/rcommerce";
-    bool production = false; // refuses the self-signed development certificate
-    int64_t worker_threads = 16;
-    int64_t max_connections = 1024;       // connections served at once (one thread each)
+    bool production = false;              // refuses the self-signed development certificate
+    int64_t worker_threads = 0;           // 0: two per CPU core
+    int64_t max_connections = 1024;       // connections open at once
     int64_t max_connections_per_ip = 256; // HTTPS connections one client address holds; 0: no cap
     int64_t keep_alive_max_count = 1000;
     int64_t keep_alive_timeout_seconds = 5;
@@ -33,7 +33,8 @@ struct ServerConfig {
     int64_t max_body_bytes = 1024 * 1024;
     int64_t max_header_bytes = 8192;
     int64_t shutdown_timeout_seconds = 30;
-    int64_t api_key_cache_seconds = 5; // 0: check the store on every request
+    int64_t api_key_cache_seconds = 5;  // 0: check the store on every request
+    int64_t response_cache_seconds = 1; // GET answers kept (server/api/response_cache); 0: none
     std::string admin_host = "127.0.0.1";
     int64_t admin_port = 0; // 0: /metrics and health on the main listener
 };

@@ -181,4 +181,49 @@ std::optional<AbsoluteTarget> split_absolute_target(std::string_view target)
     return result;
 }
 
+bool request_arrived(std::string_view received, size_t max_head, size_t max_body)
+{
+    // The empty line that ends the header block follows the previous line's LF.
+    auto blank = received.find("\n\r\n");
+    if (blank == std::string_view::npos) {
+        return received.size() > max_head;
+    }
+    auto head = received.substr(0, blank + 3);
+    // Only these methods have their body read; the server refuses one sent
+    // with any other (a GET with a body) without waiting for it.
+    auto method = head.substr(0, head.find(' '));
+    if (method != "POST" && method != "PUT" && method != "PATCH" && method != "DELETE") {
+        return true;
+    }
+    std::vector<std::string_view> lengths;
+    // Header lines: after the request line, up to the empty line.
+    size_t start = head.find('\n') + 1;
+    while (start < blank + 1) {
+        auto end = head.find('\n', start);
+        auto line = head.substr(start, end - start);
+        start = end + 1;
+        auto colon = line.find(':');
+        if (colon == std::string_view::npos) {
+            continue;
+        }
+        auto name = line.substr(0, colon);
+        auto value = line.substr(colon + 1);
+        if (util::iequals(name, "Transfer-Encoding") || util::iequals(name, "Expect")) {
+            return true;
+        }
+        if (util::iequals(name, "Content-Length")) {
+            if (!value.empty() && value.back() == '\r') {
+                value.remove_suffix(1);
+            }
+            lengths.push_back(value);
+        }
+    }
+    auto length = declared_length(lengths);
+    if (length.kind != DeclaredLength::Kind::length || length.bytes <= 0 ||
+        static_cast<uint64_t>(length.bytes) > max_body) {
+        return true;
+    }
+    return received.size() - head.size() >= static_cast<uint64_t>(length.bytes);
+}
+
 } // namespace rcommerce::http

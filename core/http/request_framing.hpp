@@ -60,4 +60,18 @@ struct AbsoluteTarget {
 };
 [[nodiscard]] std::optional<AbsoluteTarget> split_absolute_target(std::string_view target);
 
+// Whether `received`, the bytes a connection has buffered, holds the whole
+// request at its head, so that answering it will not wait on the client:
+// the header block through its empty line and, when a Content-Length of at
+// most `max_body` bytes declares one, the body. Also true when waiting
+// cannot help or must not happen: a header block still unfinished after
+// `max_head` bytes, a body whose length is invalid, too large or chunked,
+// a request that awaits a 100 Continue before it sends its body, and a
+// body sent with a method other than POST, PUT, PATCH and DELETE (refused
+// unread). The
+// server then answers from what is there (mostly with a refusal). Lines end
+// in CRLF; a line that ends in a bare LF does not end the header block
+// (cpp-httplib 0.11.4 skips such lines).
+[[nodiscard]] bool request_arrived(std::string_view received, size_t max_head, size_t max_body);
+
 } // namespace rcommerce::http

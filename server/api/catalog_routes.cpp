@@ -189,8 +189,9 @@ void mount_catalog(httplib::Server &server, const std::shared_ptr<Services> &ser
           [&s](const auto &r) {
               return list(r, [&](const auto &page) { return catalog::list_products(s.db, page); });
           });
-    route(server, services, Method::get, products + "/" + k_id, Scope::read, Idempotent::no,
-          [&s](const auto &r) { return reply(catalog::get_product(s.db, path_id(r))); });
+    route(
+        server, services, Method::get, products + "/" + k_id, Scope::read, Idempotent::no,
+        [&s](const auto &r) { return reply(catalog::get_product(s.db, path_id(r))); }, Cached::yes);
     route(server, services, Method::patch, products + "/" + k_id, Scope::write, Idempotent::no,
           [&s](const auto &r) { return update_product(s, r); });
     route(server, services, Method::post, products + "/" + k_id + "/archive", Scope::write,

@@ -90,9 +90,25 @@ void write_reply(httplib::Response &response, const Result<Reply> &reply)
                          "application/json");
 }
 
-void handle(Services &services, auth::Scope scope, Idempotent idempotent, const Handler &handler,
-            const httplib::Request &request, httplib::Response &response)
+// Marks every cached answer stale when a request that may write ends, however it ends.
+struct InvalidateOnExit {
+    ResponseCache *cache;
+    explicit InvalidateOnExit(ResponseCache *cache) : cache(cache) {}
+    InvalidateOnExit(const InvalidateOnExit &) = delete;
+    InvalidateOnExit &operator=(const InvalidateOnExit &) = delete;
+    ~InvalidateOnExit()
+    {
+        if (cache != nullptr) {
+            cache->invalidate();
+        }
+    }
+};
+
+void handle(Services &services, auth::Scope scope, Idempotent idempotent, Cached cached,
+            const Handler &handler, const httplib::Request &request, httplib::Response &response)
 {
+    bool reads = request.method == "GET" || request.method == "HEAD";
+    InvalidateOnExit invalidate(reads ? nullptr : &services.response_cache);
     if (static_cast<int64_t>(request.body.size()) > services.config.server.max_body_bytes) {
         send_problem(response,
                      make_error(ErrorKind::validation, "body_too_large", "reading the request",
@@ -116,6 +132,20 @@ void handle(Services &services, auth::Scope scope, Idempotent idempotent, const 
                 key->scopes.to_string(),
             "use a key created with --scopes including " + std::string(scope_name(scope)));
         send_problem(response, error, 403);
+        return;
+    }
+
+    if (cached == Cached::yes && request.method == "GET" && services.response_cache.enabled()) {
+        if (auto body = services.response_cache.find(request.path)) {
+            response.status = 200;
+            response.set_content(*body, "application/json");
+            return;
+        }
+        auto generation = services.response_cache.generation();
+        write_reply(response, run_handler(handler, request));
+        if (response.status == 200) {
+            services.response_cache.store(request.path, response.body, generation);
+        }
         return;
     }
 
@@ -230,11 +260,12 @@ Result<Reply> run_handler(const Handler &handler, const httplib::Request &reques
 }
 
 void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method,
-           const std::string &pattern, auth::Scope scope, Idempotent idempotent, Handler handler)
+           const std::string &pattern, auth::Scope scope, Idempotent idempotent, Handler handler,
+           Cached cached)
 {
-    auto wrapped = [services, scope, idempotent, handler = std::move(handler)](
+    auto wrapped = [services, scope, idempotent, cached, handler = std::move(handler)](
                        const httplib::Request &request, httplib::Response &response) {
-        handle(*services, scope, idempotent, handler, request, response);
+        handle(*services, scope, idempotent, cached, handler, request, response);
     };
     services->mounted.emplace_back(pattern, method == Method::get    ? "GET"
                                             : method == Method::post ? "POST"

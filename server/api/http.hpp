@@ -9,6 +9,7 @@
 #include "core/config/config.hpp"
 #include "core/util/page.hpp"
 #include "core/util/result.hpp"
+#include "server/api/response_cache.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -26,12 +27,16 @@ namespace rcommerce::server::api {
 struct Services {
     Services(const config::Config &config, store::Database &db)
         : config(config), db(db),
-          key_cache(std::chrono::seconds(config.server.api_key_cache_seconds))
+          key_cache(std::chrono::seconds(config.server.api_key_cache_seconds)),
+          response_cache(std::chrono::seconds(config.server.response_cache_seconds),
+                         k_response_cache_entries)
     {
     }
+    static constexpr size_t k_response_cache_entries = 10000;
     const config::Config &config;
     store::Database &db;
     auth::VerifiedKeyCache key_cache;
+    ResponseCache response_cache;
     // Every (pattern, method) mounted, so other methods on a known path get
     // 405 with Allow rather than cpp-httplib's 404.
     std::vector<std::pair<std::string, std::string>> mounted = {};
@@ -51,11 +56,16 @@ enum class Method { get, post, patch };
 // something does).
 enum class Idempotent { no, yes };
 
+// Whether a GET route's 200 answers may come from the response cache: only
+// for answers that are the same for every key with the route's scope.
+enum class Cached { no, yes };
+
 // Registers `handler` behind authentication (a Bearer key with `scope`),
 // the body limit, Idempotency-Key handling when asked, and the translation
 // of errors and unexpected exceptions into problem responses.
 void route(httplib::Server &server, const std::shared_ptr<Services> &services, Method method,
-           const std::string &pattern, auth::Scope scope, Idempotent idempotent, Handler handler);
+           const std::string &pattern, auth::Scope scope, Idempotent idempotent, Handler handler,
+           Cached cached = Cached::no);
 
 // After every route is mounted: answers the methods a known path does not
 // have with 405 Method Not Allowed and an Allow header (RFC 9110 15.5.6),

@@ -4,7 +4,11 @@
 // only and non-negative; several values are accepted only when they agree;
 // a media type is lower case with no parameters or surrounding whitespace;
 // an accepted Host value has no character that ends a host in a URL; an
-// absolute-form target always yields a path starting with "/".
+// absolute-form target always yields a path starting with "/". The input is
+// also a connection's buffered bytes: it never counts as a whole request
+// before any line has ended (unless too long), and once an empty line and
+// as many bytes as the body limit follow it always does, so no client can
+// make the server wait beyond its read timeout for a request it can answer.
 #include "core/http/request_framing.hpp"
 
 #include <cstddef>
@@ -62,6 +66,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     static_cast<void>(host_header_problem(values, "HTTP/1.1"));
+    constexpr size_t k_head = 512, k_body = 64;
+    if (input.find('\n') == std::string_view::npos && input.size() <= k_head &&
+        request_arrived(input, k_head, k_body)) {
+        std::abort();
+    }
+    std::string completed = std::string(input) + "\r\n\r\n" + std::string(k_body, 'x');
+    if (!request_arrived(completed, k_head, k_body)) {
+        std::abort();
+    }
     auto type = media_type(values.front());
     for (char c : type) {
         if ((c >= 'A' && c <= 'Z') || c == ';') {

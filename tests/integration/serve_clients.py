@@ -12,6 +12,9 @@ held PORT FILE    open one keep-alive connection, make a request, print the
                   request on the same connection and print its status.
 raw PORT REQUEST  send REQUEST (Python escapes such as \\r\\n are decoded) as it is
                   and print the response: status line, headers, body.
+engine PORT CHECK one connection-handling check, printing its result: pipeline,
+                  dribble, late_body, expect, keep_alive_max, deadline,
+                  parallel_slow (see engine_check).
 Prints "fresh_seconds=<t>" (or the held results) on stdout.
 """
 import hashlib
@@ -137,6 +140,85 @@ def held(port, flag_file):
     print(f"second_status={request(sock)}", flush=True)
 
 
+def status_of(response):
+    return int(response.split(b" ")[1])
+
+
+def closed_by_server(sock, within):
+    """Seconds until the server closed the connection, or None."""
+    start = time.monotonic()
+    sock.settimeout(within)
+    try:
+        while sock.recv(4096):
+            pass
+    except (socket.timeout, TimeoutError):
+        return None
+    except OSError:
+        pass
+    return time.monotonic() - start
+
+
+def engine_check(port, check):
+    get = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+    post = (b"POST /api/v1/locations HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 2\r\n")
+    sock = connect(port)
+    if check == "pipeline":
+        # Three requests in one write: three answers, in order.
+        sock.sendall(get + b"GET /nope HTTP/1.1\r\nHost: localhost\r\n\r\n" + get)
+        print(" ".join(str(status_of(read_response(sock))) for _ in range(3)))
+    elif check == "dribble":
+        # A request one byte at a time, well within the read timeout.
+        for byte in get:
+            sock.sendall(bytes([byte]))
+            time.sleep(0.01)
+        print(status_of(read_response(sock)))
+    elif check == "late_body":
+        # The body after a pause, then another request on the connection:
+        # the body was read as this request's, not taken for the next.
+        sock.sendall(post + b"\r\n")
+        time.sleep(0.3)
+        sock.sendall(b"{}")
+        first = status_of(read_response(sock))
+        sock.sendall(get)
+        print(first, status_of(read_response(sock)))
+    elif check == "expect":
+        sock.sendall(post + b"Expect: 100-continue\r\n\r\n")
+        sock.settimeout(5)
+        interim = sock.recv(4096)
+        sock.sendall(b"{}")
+        print(interim.split(b"\r\n")[0].decode(), status_of(read_response(sock)))
+    elif check == "keep_alive_max":
+        # keep_alive_max_count = 3: the third answer says close, and does.
+        answers = []
+        for _ in range(3):
+            sock.sendall(get)
+            answers.append(read_response(sock))
+        closes = [b"Connection: close" in answer for answer in answers]
+        print(f"closes={closes} closed={closed_by_server(sock, 5) is not None}")
+    elif check == "deadline":
+        # Headers that never finish: cut at the read timeout.
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+        seconds = closed_by_server(sock, 15)
+        print("never" if seconds is None else f"closed_after={seconds:.1f}")
+    elif check == "parallel_slow":
+        # More slow requests than worker threads still run side by side.
+        start = time.monotonic()
+        def slow():
+            s = connect(port)
+            s.sendall(b"GET /__test/slow?ms=1500 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            statuses.append(status_of(read_response(s)))
+            s.close()
+        statuses = []
+        threads = [threading.Thread(target=slow) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        print(f"statuses={sorted(statuses)} seconds={time.monotonic() - start:.1f}")
+    sock.close()
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "idle":
@@ -147,5 +229,7 @@ if __name__ == "__main__":
         slowloris(int(sys.argv[2]), int(sys.argv[3]), source, hold)
     elif mode == "held":
         held(int(sys.argv[2]), sys.argv[3])
+    elif mode == "engine":
+        engine_check(int(sys.argv[2]), sys.argv[3])
     elif mode == "raw":
         raw(int(sys.argv[2]), sys.argv[3])

@@ -353,6 +353,38 @@ done
 expect_eq "$CODE_AFTER" "200" "the address is served again once its connections close"
 stop_server "$SERVER_PID"
 
+# --- the connection engine -----------------------------------------------------
+# Two threads, a 2 s read timeout and three requests per connection, so each
+# limit is reached quickly.
+PORT=$(free_port)
+SERVER_EXTRA="worker_threads = 2
+read_timeout_seconds = 2
+keep_alive_max_count = 3" write_config rce.toml "$PORT" 0
+start_server rce.toml serve-engine.log
+engine() { run python3 "$CLIENTS" engine "$PORT" "$1"; }
+engine pipeline
+expect_eq "$OUT" "200 404 200" "pipelined requests are answered in order"
+engine dribble
+expect_eq "$OUT" "200" "a request sent a byte at a time is answered"
+engine late_body
+expect_eq "$OUT" "401 200" "a body sent after a pause is read as its request's"
+engine expect
+expect_eq "$OUT" "HTTP/1.1 100 Continue 401" "Expect: 100-continue gets 100 before the body"
+engine keep_alive_max
+expect_eq "$OUT" "closes=[False, False, True] closed=True" \
+    "the keep_alive_max_count-th response says close and the connection closes"
+engine deadline
+SECONDS_CUT=$(echo "$OUT" | sed -n 's/closed_after=//p')
+python3 -c "import sys; sys.exit(0 if 1.5 <= float('${SECONDS_CUT:-99}') <= 5 else 1)" && pass ||
+    fail "unfinished headers were cut after ${OUT} (read timeout 2 s)"
+engine parallel_slow
+expect_contains "$OUT" "statuses=[200, 200, 200, 200, 200, 200]" "six slow requests all answered"
+SLOW_SECONDS=$(echo "$OUT" | sed -n 's/.*seconds=//p')
+# Three rounds on two threads would take 4.5 s; more threads start instead.
+python3 -c "import sys; sys.exit(0 if float('${SLOW_SECONDS:-99}') < 4.0 else 1)" && pass ||
+    fail "six 1.5 s requests on two threads took ${SLOW_SECONDS}s: no thread was added"
+stop_server "$SERVER_PID"
+
 # --- idle keep-alive and slowloris clients ------------------------------------
 PORT=$(free_port)
 # One address plays every client here, so the per-address cap is off.

@@ -244,7 +244,7 @@ TEST_CASE("a contradiction is reported at the key the file set, with its line")
     REQUIRE(backoff != nullptr);
     CHECK(backoff->line == 2);
 
-    auto connections = load_text("[server]\n\nmax_connections = 8\n");
+    auto connections = load_text("[server]\nworker_threads = 16\nmax_connections = 8\n");
     const Problem *cap = problem_for(connections, "server.max_connections");
     REQUIRE(cap != nullptr);
     CHECK(cap->line == 3);

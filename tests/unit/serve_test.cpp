@@ -190,6 +190,39 @@ TEST_CASE("Content-Length: one value of digits only; beyond int64 is too large")
     CHECK(http::declared_length({"5", "99999999999999999999"}).kind == Kind::invalid);
 }
 
+TEST_CASE("request arrival: the header block, then a Content-Length body")
+{
+    using http::request_arrived;
+    constexpr size_t head = 256, body = 64;
+    CHECK_FALSE(request_arrived("", head, body));
+    CHECK_FALSE(request_arrived("GET / HTTP/1.1\r\nHost: a\r\n", head, body));
+    CHECK(request_arrived("GET / HTTP/1.1\r\nHost: a\r\n\r\n", head, body));
+    CHECK(request_arrived("GET / HTTP/1.1\r\n\r\n", head, body));
+    // A line ending in a bare LF does not end the block (cpp-httplib skips it).
+    CHECK_FALSE(request_arrived("GET / HTTP/1.1\nHost: a\n\n", head, body));
+    CHECK(request_arrived("GET / HTTP/1.1\nHost: a\n\r\n", head, body));
+    // A header block that never ends is answered once it is too long.
+    CHECK_FALSE(request_arrived(std::string(head, 'a'), head, body));
+    CHECK(request_arrived(std::string(head + 1, 'a'), head, body));
+
+    std::string post = "POST /x HTTP/1.1\r\nHost: a\r\ncontent-length: 5\r\n\r\n";
+    CHECK_FALSE(request_arrived(post, head, body));
+    CHECK_FALSE(request_arrived(post + "1234", head, body));
+    CHECK(request_arrived(post + "12345", head, body));
+    CHECK(request_arrived(post + "12345GET / HTTP/1.1\r\n", head, body));
+    // Nothing to wait for: refused at once, or no body to read.
+    std::string start = "POST /x HTTP/1.1\r\nHost: a\r\n";
+    CHECK(request_arrived(start + "Content-Length: 65\r\n\r\n", head, body));
+    CHECK(request_arrived(start + "Content-Length: 5x\r\n\r\n", head, body));
+    CHECK(request_arrived(start + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n", head, body));
+    CHECK(request_arrived(start + "Transfer-Encoding: chunked\r\n\r\n", head, body));
+    CHECK(request_arrived(start + "Content-Length: 5\r\nExpect: 100-continue\r\n\r\n", head, body));
+    CHECK(request_arrived(start + "Content-Length: 0\r\n\r\n", head, body));
+    CHECK(request_arrived(start + "\r\n", head, body));
+    // A GET's body is refused unread, so it is not waited for.
+    CHECK(request_arrived("GET / HTTP/1.1\r\nContent-Length: 45\r\n\r\nGET", head, body));
+}
+
 TEST_CASE("JSON bodies: the media type is matched without case or parameters")
 {
     auto body_with = [](const std::string &type, const std::string &body) {
