@@ -1,21 +1,19 @@
 // A cap on the TLS connections one client address holds at once.
 //
-// cpp-httplib 0.11.4 gives every connection a thread for its whole life and
-// offers no hook at accept time, so without this one host could open
-// `max_connections` connections (idle, or dripping a header byte before each
-// read timeout, "slowloris") and leave none for anyone else. The count is
-// taken where OpenSSL first sees a connection: the info callback's
-// SSL_CB_HANDSHAKE_START fires on the first SSL_accept call, before any byte
-// of the ClientHello is read, so a client stalling the handshake is counted
-// too. A connection over the cap has its socket shut down there, which fails
-// the handshake at once and frees the thread. The count drops when OpenSSL
-// frees the connection's SSL object (an ex_data free callback), i.e. when the
-// connection is gone.
+// Without it one host could open `max_connections` connections (idle, or
+// dribbling a request until the read timeout, "slowloris") and leave none
+// for anyone else. The count is taken where OpenSSL first sees a connection:
+// the info callback's SSL_CB_HANDSHAKE_START fires on the first SSL_accept
+// call, which the connection engine makes as it accepts the connection,
+// before any byte of the ClientHello is read, so a client stalling the
+// handshake is counted too. A connection over the cap has its socket shut
+// down there, which fails the handshake at once. The count drops when
+// OpenSSL frees the connection's SSL object (an ex_data free callback),
+// i.e. when the connection is gone.
 //
 // Known shortcomings: the plain-HTTP listener (redirects, ACME challenges)
-// is not covered, as it has no TLS layer to hook; its connections hold its own
-// pool's threads, not the HTTPS listener's. IPv6 clients are counted per full
-// address, so a host with a /64 can use many addresses.
+// is not covered, as it has no TLS layer to hook. IPv6 clients are counted
+// per full address, so a host with a /64 can use many addresses.
 #pragma once
 
 #include <openssl/ssl.h>

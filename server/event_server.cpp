@@ -32,6 +32,8 @@ constexpr auto k_housekeeping_interval = std::chrono::milliseconds(100);
 constexpr int64_t k_grow_after_ms = 200;
 constexpr int k_extra_idle_exit_ms = 60 * 1000;
 constexpr int64_t k_warning_interval_ms = 10 * 1000;
+// Longest wait, after the last response, for a client to stop sending.
+constexpr int64_t k_linger_ms = 2000;
 
 thread_local bool t_close_after_response = false;
 
@@ -122,6 +124,7 @@ struct EventServer::Connection {
     bool cut = false;
     bool request_started = false; // part of a request is buffered
     bool registered = false;      // in the epoll set (armed or not)
+    bool lingering = false;       // answered and half-closed: input is discarded
 
     // Reads what one call returns, without blocking.
     Io receive()
@@ -368,6 +371,19 @@ bool EventServer::bind(const std::string &host, int port)
     return m_listen_fd >= 0;
 }
 
+int EventServer::port() const
+{
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    if (m_listen_fd < 0 ||
+        getsockname(m_listen_fd, reinterpret_cast<sockaddr *>(&address), &length) != 0) {
+        return -1;
+    }
+    int port = -1;
+    numeric_address(address, length, port);
+    return port;
+}
+
 void EventServer::run()
 {
     if (m_listen_fd < 0) {
@@ -599,6 +615,10 @@ bool EventServer::arm(Connection &c, uint32_t events)
 
 void EventServer::serve(Connection &c)
 {
+    if (c.lingering) {
+        discard_input(c);
+        return;
+    }
     if (c.ssl != nullptr && !c.handshake_done) {
         ERR_clear_error();
         int result = SSL_accept(c.ssl);
@@ -654,8 +674,13 @@ void EventServer::serve(Connection &c)
             }
             return;
         }
-        if (!answer(c)) {
+        auto after = answer(c);
+        if (after == After::close) {
             close_connection(c);
+            return;
+        }
+        if (after == After::linger) {
+            linger(c);
             return;
         }
         if (c.in.size() == 0 && !c.tls_holds_input()) {
@@ -690,7 +715,7 @@ void EventServer::close_after_response()
     t_close_after_response = true;
 }
 
-bool EventServer::answer(Connection &c)
+EventServer::After EventServer::answer(Connection &c)
 {
     bool last = m_stopping || c.served + 1 >= m_limits.keep_alive_max_count;
     bool client_closes = false;
@@ -700,7 +725,54 @@ bool EventServer::answer(Connection &c)
                               [&](httplib::Request &req) { req.ssl = c.ssl; });
     ++c.served;
     ok = c.flush(m_limits.write_timeout_ms) && ok;
-    return ok && !last && !client_closes && !t_close_after_response;
+    if (!ok) {
+        return After::close;
+    }
+    if (t_close_after_response || ((last || client_closes) && c.in.size() > 0)) {
+        return After::linger;
+    }
+    return last || client_closes ? After::close : After::keep_open;
+}
+
+// The client may still be sending what the server did not read (a refused
+// body, requests pipelined behind the last one). Closing a socket with
+// unread bytes makes the kernel reset the connection, which can destroy the
+// response before the client has read it; so the sending side is closed
+// and whatever arrives is discarded until the client closes too, or for at
+// most a few seconds.
+void EventServer::linger(Connection &c)
+{
+    if (c.ssl != nullptr) {
+        SSL_shutdown(c.ssl); // close_notify first, while the TLS layer may write
+    }
+    c.failed = true; // nothing more goes through TLS
+    ::shutdown(c.fd, SHUT_WR);
+    c.lingering = true;
+    c.in = InputBuffer{};
+    c.deadline = now_ms() + std::min<int64_t>(m_limits.read_timeout_ms, k_linger_ms);
+    if (!arm(c, EPOLLIN)) {
+        close_connection(c);
+    }
+}
+
+void EventServer::discard_input(Connection &c)
+{
+    char scratch[4096];
+    // Bounded per wake-up, so a client that keeps sending shares the thread.
+    for (int reads = 0; reads < 16; ++reads) {
+        ssize_t n = ::recv(c.fd, scratch, sizeof scratch, 0);
+        if (n > 0 || (n < 0 && errno == EINTR)) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && !m_stopping) {
+            break;
+        }
+        close_connection(c);
+        return;
+    }
+    if (!arm(c, EPOLLIN)) {
+        close_connection(c);
+    }
 }
 
 void EventServer::close_connection(Connection &c)

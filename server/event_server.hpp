@@ -60,6 +60,8 @@ public:
 
     // Creates the listening socket; false when the address cannot be used.
     [[nodiscard]] bool bind(const std::string &host, int port);
+    // The port bound (the one chosen when bind() was given 0), or -1.
+    [[nodiscard]] int port() const;
     // Serves until stop(), then returns once every connection has closed.
     void run();
     // Stops accepting and closes idle connections; a request being answered
@@ -87,7 +89,11 @@ private:
     void serve(Connection &c);
     // Hands the connection to epoll until `events`; false if that failed.
     bool arm(Connection &c, uint32_t events);
-    bool answer(Connection &c);
+    // What becomes of a connection after a response.
+    enum class After { keep_open, close, linger };
+    After answer(Connection &c);
+    void linger(Connection &c);
+    void discard_input(Connection &c);
     void wait_for_input(Connection &c, bool request_started);
     void close_connection(Connection &c);
 

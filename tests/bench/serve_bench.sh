@@ -13,6 +13,8 @@
 # CONNECTIONS (wrk, 50).
 set -euo pipefail
 : "${RCOMMERCE_BIN:?set RCOMMERCE_BIN to the rcommerce binary}"
+# The script works in a scratch folder: a relative path is taken from here.
+RCOMMERCE_BIN=$(realpath "$RCOMMERCE_BIN")
 DURATION=${DURATION:-10}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-50}

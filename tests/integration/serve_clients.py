@@ -14,7 +14,7 @@ raw PORT REQUEST  send REQUEST (Python escapes such as \\r\\n are decoded) as it
                   and print the response: status line, headers, body.
 engine PORT CHECK one connection-handling check, printing its result: pipeline,
                   dribble, late_body, expect, keep_alive_max, deadline,
-                  parallel_slow (see engine_check).
+                  refused_body, parallel_slow (see engine_check).
 Prints "fresh_seconds=<t>" (or the held results) on stdout.
 """
 import hashlib
@@ -201,6 +201,22 @@ def engine_check(port, check):
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
         seconds = closed_by_server(sock, 15)
         print("never" if seconds is None else f"closed_after={seconds:.1f}")
+    elif check == "refused_body":
+        # A body over max_body_bytes, sent whole while the server refuses it
+        # unread: the 413 must reach the client, not a connection reset.
+        sock.sendall(b"POST /api/v1/locations HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: 3000000\r\n\r\n")
+        def send_body():
+            try:
+                for _ in range(300):
+                    sock.sendall(b"x" * 10000)
+            except OSError:
+                pass
+        sender = threading.Thread(target=send_body, daemon=True)
+        sender.start()
+        time.sleep(0.5)
+        response = read_response(sock)
+        print(status_of(response), b"Connection: close" in response)
     elif check == "parallel_slow":
         # More slow requests than worker threads still run side by side.
         start = time.monotonic()

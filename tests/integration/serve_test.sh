@@ -373,6 +373,8 @@ expect_eq "$OUT" "HTTP/1.1 100 Continue 401" "Expect: 100-continue gets 100 befo
 engine keep_alive_max
 expect_eq "$OUT" "closes=[False, False, True] closed=True" \
     "the keep_alive_max_count-th response says close and the connection closes"
+engine refused_body
+expect_eq "$OUT" "413 True" "a refused body still in flight does not reset the 413 away"
 engine deadline
 SECONDS_CUT=$(echo "$OUT" | sed -n 's/closed_after=//p')
 python3 -c "import sys; sys.exit(0 if 1.5 <= float('${SECONDS_CUT:-99}') <= 5 else 1)" && pass ||
@@ -403,7 +405,7 @@ expect_code 0 "50 slowloris clients: $ERR"
 SECONDS_TAKEN=$(echo "$OUT" | sed -n 's/fresh_seconds=//p')
 python3 -c "import sys; sys.exit(0 if float('${SECONDS_TAKEN:-9}') < 1.0 else 1)" && pass ||
     fail "with 50 slowloris clients a new client took ${SECONDS_TAKEN}s"
-# A few hundred: each still only costs a sleeping thread. The bound is loose
+# A few hundred: each only costs its buffered bytes. The bound is loose
 # on purpose (a loaded CI machine); starving would mean never, or 30 s.
 run python3 "$CLIENTS" slowloris 300 "$PORT"
 expect_code 0 "300 slowloris clients: $ERR"
