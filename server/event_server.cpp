@@ -222,9 +222,13 @@ namespace {
 // collect into one buffer, written after the response is complete.
 class ConnectionStream final : public httplib::Stream {
 public:
+    // `wait_for_more`: false when the request was handed over unfinished
+    // because its header block outgrew the limit; reading past what is
+    // buffered then ends the stream instead of holding a thread until the
+    // read timeout, and cpp-httplib answers (431) from what it has.
     ConnectionStream(EventServer::Connection &c, const EngineLimits &limits,
-                     std::string_view fixed_headers)
-        : m_c(c), m_limits(limits), m_fixed_headers(fixed_headers)
+                     std::string_view fixed_headers, bool wait_for_more)
+        : m_c(c), m_limits(limits), m_fixed_headers(fixed_headers), m_wait_for_more(wait_for_more)
     {
     }
 
@@ -237,6 +241,9 @@ public:
 
     ssize_t read(char *ptr, size_t size) override
     {
+        if (m_c.in.size() == 0 && !m_wait_for_more) {
+            return 0;
+        }
         if (m_c.in.size() == 0) {
             // The client may wait for what was written so far (a 100
             // Continue) before it sends more.
@@ -303,6 +310,7 @@ private:
     EventServer::Connection &m_c;
     const EngineLimits &m_limits;
     std::string_view m_fixed_headers;
+    bool m_wait_for_more;
     bool m_head_written = false;
 };
 
@@ -720,7 +728,8 @@ EventServer::After EventServer::answer(Connection &c)
     bool last = m_stopping || c.served + 1 >= m_limits.keep_alive_max_count;
     bool client_closes = false;
     t_close_after_response = false;
-    ConnectionStream stream(c, m_limits, m_fixed_headers);
+    bool head_complete = c.in.view().find("\n\r\n") != std::string_view::npos;
+    ConnectionStream stream(c, m_limits, m_fixed_headers, head_complete);
     bool ok = process_request(stream, last, client_closes,
                               [&](httplib::Request &req) { req.ssl = c.ssl; });
     ++c.served;

@@ -14,7 +14,8 @@ raw PORT REQUEST  send REQUEST (Python escapes such as \\r\\n are decoded) as it
                   and print the response: status line, headers, body.
 engine PORT CHECK one connection-handling check, printing its result: pipeline,
                   dribble, late_body, expect, keep_alive_max, deadline,
-                  refused_body, parallel_slow (see engine_check).
+                  refused_body, endless_headers, parallel_slow (see
+                  engine_check).
 Prints "fresh_seconds=<t>" (or the held results) on stdout.
 """
 import hashlib
@@ -217,6 +218,13 @@ def engine_check(port, check):
         time.sleep(0.5)
         response = read_response(sock)
         print(status_of(response), b"Connection: close" in response)
+    elif check == "endless_headers":
+        # A header block far over the limit that never ends: answered 431
+        # from what arrived, not after the read timeout.
+        start = time.monotonic()
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + b"X-B: b\r\n" * 5000)
+        status = status_of(read_response(sock))
+        print(status, "fast" if time.monotonic() - start < 1.5 else "slow")
     elif check == "parallel_slow":
         # More slow requests than worker threads still run side by side.
         start = time.monotonic()

@@ -375,6 +375,8 @@ expect_eq "$OUT" "closes=[False, False, True] closed=True" \
     "the keep_alive_max_count-th response says close and the connection closes"
 engine refused_body
 expect_eq "$OUT" "413 True" "a refused body still in flight does not reset the 413 away"
+engine endless_headers
+expect_eq "$OUT" "431 fast" "an endless header block is refused from what arrived"
 engine deadline
 SECONDS_CUT=$(echo "$OUT" | sed -n 's/closed_after=//p')
 python3 -c "import sys; sys.exit(0 if 1.5 <= float('${SECONDS_CUT:-99}') <= 5 else 1)" && pass ||
