@@ -60,12 +60,12 @@ const std::vector<Key> &keys()
          "(a payment gateway answering slowly), up to max_connections.",
          0, 1024},
         {"server", "max_connections", Kind::integer, RC_FIELD(server.max_connections),
-         "Connections open at once; a connection beyond it is closed as it is accepted. An idle "
-         "or slow client holds a connection, not a thread.",
+         "Connections open at once on each listener; a connection beyond it is closed as it is "
+         "accepted. An idle or slow client holds a connection, not a thread.",
          1, 65536},
         {"server", "max_connections_per_ip", Kind::integer, RC_FIELD(server.max_connections_per_ip),
          "HTTPS connections one client address may hold at once, so one host cannot take "
-         "every thread; more are refused during the handshake. 0: no cap.",
+         "every connection; more are refused during the handshake. 0: no cap.",
          0, 65536},
         {"server", "keep_alive_max_count", Kind::integer, RC_FIELD(server.keep_alive_max_count),
          "Requests served on one keep-alive connection before it is closed.", 1, 1000000},
@@ -73,7 +73,9 @@ const std::vector<Key> &keys()
          RC_FIELD(server.keep_alive_timeout_seconds),
          "Idle time after which a keep-alive connection is closed.", 1, 3600},
         {"server", "read_timeout_seconds", Kind::integer, RC_FIELD(server.read_timeout_seconds),
-         "Longest wait for request bytes.", 1, 3600},
+         "Longest time for a TLS handshake, and for a whole request (headers and body) to "
+         "arrive once its first byte has.",
+         1, 3600},
         {"server", "write_timeout_seconds", Kind::integer, RC_FIELD(server.write_timeout_seconds),
          "Longest wait to send response bytes.", 1, 3600},
         {"server", "max_body_bytes", Kind::integer, RC_FIELD(server.max_body_bytes),

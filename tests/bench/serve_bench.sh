@@ -116,7 +116,8 @@ read -r RC_KA RC_KA_P99 RC_KA_CPU <<<"$(measure "$RC_PID" "$RC_URL")"
 read -r NG_KA NG_KA_P99 NG_KA_CPU <<<"$(measure "$NGINX_WORKER" "$NG_URL")"
 # The floor under any rcommerce answer: GET /healthz touches neither the
 # database nor the key store and sends a fixed 15-byte body, so its cost is
-# cpp-httplib's connection handling, TLS and our middleware alone.
+# the connection engine, cpp-httplib's request handling, TLS and our
+# middleware alone.
 read -r RC_FLOOR RC_FLOOR_P99 RC_FLOOR_CPU <<<"$(measure "$RC_PID" "https://localhost:$RC_PORT/healthz")"
 read -r RC_HS RC_HS_P99 RC_HS_CPU <<<"$(measure "$RC_PID" "$RC_URL" -H 'Connection: close')"
 read -r NG_HS NG_HS_P99 NG_HS_CPU <<<"$(measure "$NGINX_WORKER" "$NG_URL" -H 'Connection: close')"
