@@ -36,6 +36,7 @@ constexpr int64_t k_warning_interval_ms = 10 * 1000;
 constexpr int64_t k_linger_ms = 2000;
 
 thread_local bool t_close_after_response = false;
+thread_local std::string t_framing_problem;
 
 int64_t now_ms()
 {
@@ -103,6 +104,27 @@ bool wait_for(int fd, Io want, int64_t timeout_ms)
     }
 }
 
+// Makes the response head at the start of `out` (when it is still there)
+// say Connection: close instead of Keep-Alive.
+void say_close(std::string &out)
+{
+    if (out.rfind("HTTP/1.1 ", 0) != 0) {
+        return;
+    }
+    auto head_end = out.find("\r\n\r\n");
+    if (head_end == std::string::npos ||
+        out.substr(0, head_end + 2).find("\r\nConnection: close\r\n") != std::string::npos) {
+        return;
+    }
+    auto keep_alive = out.find("\r\nKeep-Alive: ");
+    if (keep_alive != std::string::npos && keep_alive < head_end) {
+        auto line_end = out.find("\r\n", keep_alive + 2);
+        out.erase(keep_alive, line_end - keep_alive);
+        head_end = out.find("\r\n\r\n");
+    }
+    out.insert(head_end + 2, "Connection: close\r\n");
+}
+
 } // namespace
 
 struct EventServer::Connection {
@@ -123,6 +145,7 @@ struct EventServer::Connection {
     std::atomic<bool> waiting{false};
     bool cut = false;
     bool request_started = false; // part of a request is buffered
+    bool continue_sent = false;   // 100 Continue sent for the current request
     bool registered = false;      // in the epoll set (armed or not)
     bool lingering = false;       // answered and half-closed: input is discarded
 
@@ -222,49 +245,28 @@ namespace {
 // collect into one buffer, written after the response is complete.
 class ConnectionStream final : public httplib::Stream {
 public:
-    // `wait_for_more`: false when the request was handed over unfinished
-    // because its header block outgrew the limit; reading past what is
-    // buffered then ends the stream instead of holding a thread until the
-    // read timeout, and cpp-httplib answers (431) from what it has.
+    // The engine hands over a request only once it is whole (or once more
+    // of it cannot help), so reading past what is buffered ends the stream:
+    // no thread ever waits for a client here.
     ConnectionStream(EventServer::Connection &c, const EngineLimits &limits,
-                     std::string_view fixed_headers, bool wait_for_more)
-        : m_c(c), m_limits(limits), m_fixed_headers(fixed_headers), m_wait_for_more(wait_for_more)
+                     std::string_view fixed_headers)
+        : m_c(c), m_limits(limits), m_fixed_headers(fixed_headers)
     {
     }
 
-    bool is_readable() const override
-    {
-        return m_c.in.size() > 0 || m_c.tls_holds_input() ||
-               wait_for(m_c.fd, Io::want_read, m_limits.read_timeout_ms);
-    }
+    bool is_readable() const override { return m_c.in.size() > 0 || m_c.tls_holds_input(); }
     bool is_writable() const override { return !m_c.failed; }
 
     ssize_t read(char *ptr, size_t size) override
     {
-        if (m_c.in.size() == 0 && !m_wait_for_more) {
-            return 0;
-        }
-        if (m_c.in.size() == 0) {
-            // The client may wait for what was written so far (a 100
-            // Continue) before it sends more.
-            if (!m_c.out.empty() && !m_c.flush(m_limits.write_timeout_ms)) {
-                return -1;
-            }
-            for (;;) {
-                Io io = m_c.receive();
-                if (io == Io::done) {
-                    break;
-                }
-                if (io == Io::closed) {
-                    return m_c.failed ? -1 : 0;
-                }
-                if (!wait_for(m_c.fd, io, m_limits.read_timeout_ms)) {
-                    m_c.failed = true;
-                    return -1;
-                }
-            }
+        if (m_c.in.size() == 0 && m_c.tls_holds_input()) {
+            // Bytes OpenSSL read ahead; never a wait.
+            m_c.receive();
         }
         size_t n = std::min(size, m_c.in.size());
+        if (n == 0) {
+            return 0;
+        }
         std::memcpy(ptr, m_c.in.data.data() + m_c.in.begin, n);
         m_c.in.consume(n);
         return static_cast<ssize_t>(n);
@@ -276,12 +278,16 @@ public:
             return -1;
         }
         // cpp-httplib writes a response's status line and headers in one
-        // call; a 100 Continue (no headers) is not a response's head.
+        // call. Its own 100 Continue is dropped: the engine sends that
+        // itself, before the body, and only when nothing refuses the head.
         auto data = std::string_view(ptr, size);
         constexpr std::string_view k_status_line = "HTTP/1.1 ";
+        if (!m_head_written && data.substr(0, k_status_line.size() + 1) == "HTTP/1.1 1") {
+            return static_cast<ssize_t>(size);
+        }
         auto line_end = data.find("\r\n");
         if (!m_head_written && data.substr(0, k_status_line.size()) == k_status_line &&
-            data.substr(k_status_line.size(), 1) != "1" && line_end != std::string_view::npos) {
+            line_end != std::string_view::npos) {
             m_head_written = true;
             m_c.out.append(data.substr(0, line_end + 2));
             m_c.out.append(m_fixed_headers);
@@ -310,7 +316,6 @@ private:
     EventServer::Connection &m_c;
     const EngineLimits &m_limits;
     std::string_view m_fixed_headers;
-    bool m_wait_for_more;
     bool m_head_written = false;
 };
 
@@ -652,9 +657,20 @@ void EventServer::serve(Connection &c)
     // Read what has arrived; then answer every whole request buffered.
     for (;;) {
         Io io = Io::done;
-        bool arrived = http::request_arrived(c.in.view(), m_limits.max_header_bytes * 2 + 8192,
-                                             m_limits.max_body_bytes);
-        while (!arrived) {
+        auto arrival = arrival_of(c);
+        while (arrival.state != http::RequestArrival::State::ready) {
+            if (arrival.state == http::RequestArrival::State::awaiting_continue &&
+                !c.continue_sent) {
+                // The client sends its body only after this; the checks that
+                // could refuse the request on its head alone have passed
+                // (a length within the limit, no other framing problem).
+                c.continue_sent = true;
+                c.out = "HTTP/1.1 100 Continue\r\n\r\n";
+                if (!c.flush(m_limits.write_timeout_ms)) {
+                    close_connection(c);
+                    return;
+                }
+            }
             io = c.receive();
             if (io != Io::done) {
                 break;
@@ -665,13 +681,12 @@ void EventServer::serve(Connection &c)
                 c.request_started = true;
                 c.deadline = now_ms() + m_limits.read_timeout_ms;
             }
-            arrived = http::request_arrived(c.in.view(), m_limits.max_header_bytes * 2 + 8192,
-                                            m_limits.max_body_bytes);
-            if (!arrived && !c.tls_holds_input() && c.ssl == nullptr) {
+            arrival = arrival_of(c);
+            if (arrival.state != http::RequestArrival::State::ready && c.ssl == nullptr) {
                 break; // a plain socket is drained; wait for more
             }
         }
-        if (!arrived) {
+        if (arrival.state != http::RequestArrival::State::ready) {
             if (io == Io::closed || m_stopping) {
                 // The client left mid-request, or the server is stopping.
                 close_connection(c);
@@ -682,7 +697,7 @@ void EventServer::serve(Connection &c)
             }
             return;
         }
-        auto after = answer(c);
+        auto after = answer(c, arrival);
         if (after == After::close) {
             close_connection(c);
             return;
@@ -691,8 +706,13 @@ void EventServer::serve(Connection &c)
             linger(c);
             return;
         }
+        c.continue_sent = false;
         if (c.in.size() == 0 && !c.tls_holds_input()) {
-            // Idle until the next request, for the keep-alive timeout.
+            // Idle until the next request, for the keep-alive timeout. A
+            // buffer a large body grew is given back.
+            if (c.in.data.size() > 4 * k_read_chunk) {
+                c.in = InputBuffer{};
+            }
             c.request_started = false;
             c.deadline = now_ms() + m_limits.keep_alive_timeout_ms;
             if (m_stopping) {
@@ -710,6 +730,15 @@ void EventServer::serve(Connection &c)
     }
 }
 
+http::RequestArrival EventServer::arrival_of(const Connection &c) const
+{
+    // A head may be twice the configured limit and a line of cpp-httplib's
+    // fixed 8192 bytes before waiting stops: the 431 then comes from what
+    // arrived.
+    return http::request_arrival(c.in.view(), m_limits.max_header_bytes * 2 + 8192,
+                                 m_limits.max_body_bytes);
+}
+
 void EventServer::set_fixed_headers(const httplib::Headers &headers)
 {
     m_fixed_headers.clear();
@@ -718,29 +747,46 @@ void EventServer::set_fixed_headers(const httplib::Headers &headers)
     }
 }
 
+const std::string &EventServer::framing_problem()
+{
+    return t_framing_problem;
+}
+
 void EventServer::close_after_response()
 {
     t_close_after_response = true;
 }
 
-EventServer::After EventServer::answer(Connection &c)
+EventServer::After EventServer::answer(Connection &c, const http::RequestArrival &arrival)
 {
     bool last = m_stopping || c.served + 1 >= m_limits.keep_alive_max_count;
     bool client_closes = false;
     t_close_after_response = false;
-    bool head_complete = c.in.view().find("\n\r\n") != std::string_view::npos;
-    ConnectionStream stream(c, m_limits, m_fixed_headers, head_complete);
+    t_framing_problem = arrival.problem;
+    size_t buffered = c.in.size();
+    ConnectionStream stream(c, m_limits, m_fixed_headers);
     bool ok = process_request(stream, last, client_closes,
                               [&](httplib::Request &req) { req.ssl = c.ssl; });
     ++c.served;
+    // Fewer bytes read than the request holds: the rest of its body is
+    // still there and must not be taken for a next request.
+    bool unread = arrival.length == 0 || buffered - c.in.size() < arrival.length;
+    bool linger = t_close_after_response || unread || ((last || client_closes) && c.in.size() > 0);
+    bool closing = linger || last || client_closes || m_stopping;
+    if (closing) {
+        // The stop may have come while the request ran, or the engine
+        // closes for a reason cpp-httplib did not see: the response says so.
+        say_close(c.out);
+    }
     ok = c.flush(m_limits.write_timeout_ms) && ok;
+    t_framing_problem.clear();
     if (!ok) {
         return After::close;
     }
-    if (t_close_after_response || ((last || client_closes) && c.in.size() > 0)) {
+    if (linger) {
         return After::linger;
     }
-    return last || client_closes ? After::close : After::keep_open;
+    return closing ? After::close : After::keep_open;
 }
 
 // The client may still be sending what the server did not read (a refused

@@ -10,7 +10,7 @@
 // their threads cost more than answering (see the README's benchmark).
 //
 // Here a few threads wait on one epoll set instead. A connection is handed
-// to a thread only when the whole request has arrived (request_arrived in
+// to a thread only when the whole request has arrived (request_arrival in
 // core/http/request_framing), so an idle client or one that dribbles its
 // headers (slowloris) costs memory, not a thread. The thread that takes it
 // reads what is there in one call, answers, writes the response with one
@@ -21,6 +21,8 @@
 // their deadline: the TLS handshake and a request's arrival get the read
 // timeout, an idle keep-alive connection the keep-alive timeout.
 #pragma once
+
+#include "core/http/request_framing.hpp"
 
 #include <httplib.h>
 #include <openssl/ssl.h>
@@ -72,6 +74,10 @@ public:
     // Connection: close the middleware has set. Used when part of the
     // request (a refused body) is left unread.
     static void close_after_response();
+    // Called likewise: what is wrong with how the request's raw bytes frame
+    // it (core/http request_arrival), or empty. The middleware refuses such
+    // a request with 400 before cpp-httplib reads its body.
+    [[nodiscard]] static const std::string &framing_problem();
     // Headers sent with every response (the security headers of the
     // listener's policy). Serialised once and written after the status
     // line, which costs nothing per request, where cpp-httplib's default
@@ -91,7 +97,8 @@ private:
     bool arm(Connection &c, uint32_t events);
     // What becomes of a connection after a response.
     enum class After { keep_open, close, linger };
-    After answer(Connection &c);
+    After answer(Connection &c, const http::RequestArrival &arrival);
+    [[nodiscard]] http::RequestArrival arrival_of(const Connection &c) const;
     void linger(Connection &c);
     void discard_input(Connection &c);
     void wait_for_input(Connection &c, bool request_started);

@@ -219,6 +219,24 @@ void ask_client_to_close(const httplib::Request &req)
     }
 }
 
+// RFC 9112 9.6: `close` among the Connection header's comma-separated
+// options, in any case. cpp-httplib 0.11.4 only honours the exact value.
+bool asks_to_close(const httplib::Request &req)
+{
+    auto [begin, end] = req.headers.equal_range("Connection");
+    for (auto it = begin; it != end; ++it) {
+        std::string_view rest = it->second;
+        while (!rest.empty()) {
+            auto comma = rest.find(',');
+            if (util::iequals(util::trim(rest.substr(0, comma)), "close")) {
+                return true;
+            }
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        }
+    }
+    return false;
+}
+
 // Every value of one header of a request, in order.
 std::vector<std::string_view> header_values(const httplib::Request &req, const char *name)
 {
@@ -464,6 +482,14 @@ void install_middleware(EventServer &server, const config::Config &config, Metri
                 // First, so an allowed origin can read every refusal below too.
                 apply_cors(config.security_headers, req, res);
             }
+            if (asks_to_close(req)) {
+                ask_client_to_close(req);
+            }
+            if (const auto &problem = EventServer::framing_problem(); !problem.empty()) {
+                set_problem(res, 400, problem);
+                ask_client_to_close(req);
+                return httplib::Server::HandlerResponse::Handled;
+            }
             if (header_bytes(req) > static_cast<size_t>(config.server.max_header_bytes)) {
                 set_problem(res, 431, "the request's header block exceeds the server's limit");
                 ask_client_to_close(req); // any body it has stays unread
@@ -501,7 +527,9 @@ void install_middleware(EventServer &server, const config::Config &config, Metri
             std::string_view hint;
             if (!routed) {
                 // cpp-httplib answered by itself before routing.
-                if (res.status == 400) {
+                if (res.status == 400 && !EventServer::framing_problem().empty()) {
+                    detail = EventServer::framing_problem();
+                } else if (res.status == 400) {
                     res.status = unrouted_status(req);
                     detail = res.status == 431   ? "a header line is longer than 8192 bytes, the "
                                                    "server's limit"

@@ -181,49 +181,79 @@ std::optional<AbsoluteTarget> split_absolute_target(std::string_view target)
     return result;
 }
 
-bool request_arrived(std::string_view received, size_t max_head, size_t max_body)
+RequestArrival request_arrival(std::string_view received, size_t max_head, size_t max_body)
 {
+    using State = RequestArrival::State;
     // The empty line that ends the header block follows the previous line's LF.
     auto blank = received.find("\n\r\n");
+    auto bare_blank = received.find("\n\n");
+    if (bare_blank != std::string_view::npos &&
+        (blank == std::string_view::npos || bare_blank < blank)) {
+        return {State::ready, 0,
+                "the header block ends with a bare LF; end every line, and the header block, "
+                "with CRLF"};
+    }
     if (blank == std::string_view::npos) {
-        return received.size() > max_head;
+        return {received.size() > max_head ? State::ready : State::partial, 0, {}};
     }
     auto head = received.substr(0, blank + 3);
-    // Only these methods have their body read; the server refuses one sent
-    // with any other (a GET with a body) without waiting for it.
-    auto method = head.substr(0, head.find(' '));
-    if (method != "POST" && method != "PUT" && method != "PATCH" && method != "DELETE") {
-        return true;
-    }
     std::vector<std::string_view> lengths;
-    // Header lines: after the request line, up to the empty line.
-    size_t start = head.find('\n') + 1;
-    while (start < blank + 1) {
+    bool chunked_or_coded = false;
+    bool expects_continue = false;
+    size_t start = 0;
+    for (bool request_line = true; start < blank + 1; request_line = false) {
         auto end = head.find('\n', start);
         auto line = head.substr(start, end - start);
         start = end + 1;
+        if (line.empty() || line.back() != '\r') {
+            return {State::ready, 0,
+                    "a line of the request ends with a bare LF; end every line with CRLF"};
+        }
+        line.remove_suffix(1);
+        if (request_line) {
+            continue;
+        }
+        if (line.front() == ' ' || line.front() == '\t') {
+            return {State::ready, 0,
+                    "a header line starts with whitespace (obsolete line folding, RFC 9112 "
+                    "section 5.2); send each header on one line"};
+        }
         auto colon = line.find(':');
         if (colon == std::string_view::npos) {
             continue;
         }
         auto name = line.substr(0, colon);
         auto value = line.substr(colon + 1);
-        if (util::iequals(name, "Transfer-Encoding") || util::iequals(name, "Expect")) {
-            return true;
-        }
-        if (util::iequals(name, "Content-Length")) {
-            if (!value.empty() && value.back() == '\r') {
-                value.remove_suffix(1);
-            }
+        if (util::iequals(name, "Transfer-Encoding")) {
+            chunked_or_coded = true;
+        } else if (util::iequals(name, "Expect")) {
+            expects_continue = util::iequals(util::trim(value), "100-continue");
+        } else if (util::iequals(name, "Content-Length")) {
             lengths.push_back(value);
         }
     }
     auto length = declared_length(lengths);
-    if (length.kind != DeclaredLength::Kind::length || length.bytes <= 0 ||
-        static_cast<uint64_t>(length.bytes) > max_body) {
-        return true;
+    if (length.kind == DeclaredLength::Kind::invalid) {
+        return {State::ready, 0,
+                "the Content-Length header must be one decimal number of bytes, digits only, "
+                "the same in every Content-Length header"};
     }
-    return received.size() - head.size() >= static_cast<uint64_t>(length.bytes);
+    // Only these methods have their body read; the server refuses one sent
+    // with any other (a GET with a body) without waiting for it.
+    auto method = head.substr(0, head.find(' '));
+    bool reads_body =
+        method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+    if (!reads_body || chunked_or_coded || length.kind != DeclaredLength::Kind::length ||
+        length.bytes <= 0 || static_cast<uint64_t>(length.bytes) > max_body) {
+        // Refused unread, or no body: the head is the whole of what is read.
+        bool body_expected = length.kind != DeclaredLength::Kind::absent && length.bytes > 0;
+        return {State::ready, body_expected || chunked_or_coded ? 0 : head.size(), {}};
+    }
+    auto total = head.size() + static_cast<size_t>(length.bytes);
+    if (received.size() >= total) {
+        return {State::ready, total, {}};
+    }
+    return {expects_continue ? State::awaiting_continue : State::partial, 0, {}};
 }
 
 } // namespace rcommerce::http

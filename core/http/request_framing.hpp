@@ -60,18 +60,38 @@ struct AbsoluteTarget {
 };
 [[nodiscard]] std::optional<AbsoluteTarget> split_absolute_target(std::string_view target);
 
-// Whether `received`, the bytes a connection has buffered, holds the whole
-// request at its head, so that answering it will not wait on the client:
-// the header block through its empty line and, when a Content-Length of at
-// most `max_body` bytes declares one, the body. Also true when waiting
-// cannot help or must not happen: a header block still unfinished after
-// `max_head` bytes, a body whose length is invalid, too large or chunked,
-// a request that awaits a 100 Continue before it sends its body, and a
-// body sent with a method other than POST, PUT, PATCH and DELETE (refused
-// unread). The
-// server then answers from what is there (mostly with a refusal). Lines end
-// in CRLF; a line that ends in a bare LF does not end the header block
-// (cpp-httplib 0.11.4 skips such lines).
-[[nodiscard]] bool request_arrived(std::string_view received, size_t max_head, size_t max_body);
+// How much of the request at the head of `received` (the bytes a
+// connection has buffered) has arrived, judged from the raw bytes.
+struct RequestArrival {
+    enum class State {
+        partial,           // wait for more
+        awaiting_continue, // the head is whole; the client waits for 100 Continue
+        ready,             // answer now, from what is there
+    };
+    State state = State::partial;
+    // Bytes of the whole request (head and Content-Length body) when ready
+    // and known; the server closes the connection if fewer were read, since
+    // the rest would be taken for a next request.
+    size_t length = 0;
+    // Set when the raw bytes would be framed differently by a lenient
+    // reader than by cpp-httplib 0.11.4, which drops some lines silently: a
+    // line ending in a bare LF, an obsolete folded line, a Content-Length
+    // that is not digits. Such a request is refused (400) and the
+    // connection closed, since its body could otherwise be smuggled in as
+    // a next request.
+    std::string problem;
+};
+
+// Ready when the header block (through its empty CRLF line) is whole and,
+// for POST, PUT, PATCH and DELETE with a Content-Length of at most
+// `max_body`, the body too. Also ready when waiting cannot help: a header
+// block still unfinished after `max_head` bytes or ended by a bare LF, a
+// body whose length is invalid, too large or chunked (refused unread), a
+// body sent with another method (refused unread), or a framing problem.
+// awaiting_continue for a whole head with `Expect: 100-continue` whose
+// body has not arrived. A request is never partial beyond `max_head` bytes
+// of head and `max_body` bytes of body.
+[[nodiscard]] RequestArrival request_arrival(std::string_view received, size_t max_head,
+                                             size_t max_body);
 
 } // namespace rcommerce::http

@@ -67,12 +67,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     static_cast<void>(host_header_problem(values, "HTTP/1.1"));
     constexpr size_t k_head = 512, k_body = 64;
+    using State = RequestArrival::State;
     if (input.find('\n') == std::string_view::npos && input.size() <= k_head &&
-        request_arrived(input, k_head, k_body)) {
+        request_arrival(input, k_head, k_body).state != State::partial) {
         std::abort();
     }
     std::string completed = std::string(input) + "\r\n\r\n" + std::string(k_body, 'x');
-    if (!request_arrived(completed, k_head, k_body)) {
+    auto arrival = request_arrival(completed, k_head, k_body);
+    if (arrival.state != State::ready || arrival.length > completed.size()) {
         std::abort();
     }
     auto type = media_type(values.front());

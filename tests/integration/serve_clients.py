@@ -14,11 +14,16 @@ raw PORT REQUEST  send REQUEST (Python escapes such as \\r\\n are decoded) as it
                   and print the response: status line, headers, body.
 engine PORT CHECK one connection-handling check, printing its result: pipeline,
                   dribble, late_body, expect, keep_alive_max, deadline,
-                  refused_body, endless_headers, parallel_slow (see
-                  engine_check).
+                  refused_body, endless_headers, smuggle_lf, smuggle_fold,
+                  smuggle_percent, connection_close_case, expect_drip,
+                  parallel_slow (see engine_check).
+expect_hold PORT  three uploads dribbling a byte a second after 100 Continue.
+plain_smuggle PORT  a POST with a request for a body to the plain-HTTP
+                  listener: the responses before it closes.
 Prints "fresh_seconds=<t>" (or the held results) on stdout.
 """
 import hashlib
+import re
 import os
 import socket
 import ssl
@@ -159,6 +164,26 @@ def closed_by_server(sock, within):
     return time.monotonic() - start
 
 
+def responses_until_close(sock, within=5):
+    """Every response the server sends before it closes the connection."""
+    sock.settimeout(within)
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, TimeoutError):
+        data += b"<still open>"
+    except OSError:
+        pass
+    return data
+
+
+SMUGGLED = b"GET /__test/slow?ms=7 HTTP/1.1\r\nHost: localhost\r\n\r\n"
+
+
 def engine_check(port, check):
     get = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
     post = (b"POST /api/v1/locations HTTP/1.1\r\nHost: localhost\r\n"
@@ -222,6 +247,47 @@ def engine_check(port, check):
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n" + b"X-B: b\r\n" * 5000)
         status = status_of(read_response(sock))
         print(status, "fast" if time.monotonic() - start < 1.5 else "slow")
+    elif check in ("smuggle_lf", "smuggle_fold", "smuggle_percent", "connection_close_case"):
+        # Framing cpp-httplib would read differently from a lenient proxy:
+        # one 400 that closes, and the embedded request never runs.
+        length = str(len(SMUGGLED)).encode()
+        line = {"smuggle_lf": b"Content-Length: " + length + b"\n",
+                "smuggle_fold": b"Content-Length:\r\n " + length + b"\r\n",
+                "smuggle_percent": b"Content-Length: %" + b"%".join(
+                    b"%x" % c for c in length) + b"\r\n",
+                "connection_close_case": b"Connection: Keep-Alive, Close\r\n"
+                                         b"Content-Length: 2\r\n"}[check]
+        body = b"{}" if check == "connection_close_case" else SMUGGLED
+        sock.sendall(b"POST /api/v1/locations HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Type: application/json\r\n" + line + b"\r\n" + body)
+        data = responses_until_close(sock)
+        statuses = [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", data)]
+        print(f"statuses={statuses} close={b'Connection: close' in data} "
+              f"open={data.endswith(b'<still open>')}")
+    elif check == "expect_drip":
+        # Clients that send Expect: 100-continue, then their body a byte a
+        # second: waiting for them holds no thread, so a new client is
+        # served at once.
+        held = []
+        for _ in range(20):
+            s = connect(port)
+            s.sendall(b"POST /api/v1/locations HTTP/1.1\r\nHost: localhost\r\n"
+                      b"Expect: 100-continue\r\nContent-Length: 100\r\n\r\n")
+            held.append(s)
+        interim = held[0].recv(4096).split(b"\r\n")[0].decode()
+        stop = threading.Event()
+        def drip():
+            while not stop.is_set():
+                for s in held:
+                    try:
+                        s.sendall(b"x")
+                    except OSError:
+                        pass
+                stop.wait(1)
+        threading.Thread(target=drip, daemon=True).start()
+        time.sleep(2.5)
+        print(f"interim={interim} fresh_seconds={fresh_client_seconds(port):.3f}")
+        stop.set()
     elif check == "parallel_slow":
         # More slow requests than worker threads still run side by side.
         start = time.monotonic()
@@ -250,6 +316,29 @@ if __name__ == "__main__":
         slowloris(int(sys.argv[2]), int(sys.argv[3]), source, hold)
     elif mode == "held":
         held(int(sys.argv[2]), sys.argv[3])
+    elif mode == "expect_hold":
+        # Three uploads after 100 Continue, a byte a second, for up to 30 s.
+        held = []
+        for _ in range(3):
+            s = connect(int(sys.argv[2]))
+            s.sendall(b"POST /api/v1/locations HTTP/1.1\r\nHost: localhost\r\n"
+                      b"Expect: 100-continue\r\nContent-Length: 100\r\n\r\n")
+            held.append(s)
+        print("holding", flush=True)
+        for _ in range(30):
+            for s in held:
+                try:
+                    s.sendall(b"x")
+                except OSError:
+                    pass
+            time.sleep(1)
+    elif mode == "plain_smuggle":
+        raw_sock = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10)
+        raw_sock.sendall(b"POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+                         + str(len(SMUGGLED)).encode() + b"\r\n\r\n" + SMUGGLED)
+        data = responses_until_close(raw_sock)
+        print(f"responses={data.count(b'HTTP/1.1 ')} smuggled={b'__test' in data} "
+              f"open={data.endswith(b'<still open>')}")
     elif mode == "engine":
         engine_check(int(sys.argv[2]), sys.argv[3])
     elif mode == "raw":

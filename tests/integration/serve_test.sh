@@ -357,9 +357,10 @@ stop_server "$SERVER_PID"
 # Two threads, a 2 s read timeout and three requests per connection, so each
 # limit is reached quickly.
 PORT=$(free_port)
+ENGINE_HTTP_PORT=$(free_port)
 SERVER_EXTRA="worker_threads = 2
 read_timeout_seconds = 2
-keep_alive_max_count = 3" write_config rce.toml "$PORT" 0
+keep_alive_max_count = 3" write_config rce.toml "$PORT" "$ENGINE_HTTP_PORT"
 start_server rce.toml serve-engine.log
 engine() { run python3 "$CLIENTS" engine "$PORT" "$1"; }
 engine pipeline
@@ -381,6 +382,25 @@ engine deadline
 SECONDS_CUT=$(echo "$OUT" | sed -n 's/closed_after=//p')
 python3 -c "import sys; sys.exit(0 if 1.5 <= float('${SECONDS_CUT:-99}') <= 5 else 1)" && pass ||
     fail "unfinished headers were cut after ${OUT} (read timeout 2 s)"
+# Request smuggling: framing a lenient proxy reads differently (a bare LF,
+# a folded line, a percent-encoded length cpp-httplib would decode) is one
+# 400 that closes; the request hidden in the body never runs.
+for kind in smuggle_lf smuggle_fold smuggle_percent; do
+    engine "$kind"
+    expect_eq "$OUT" "statuses=[400] close=True open=False" "$kind: refused and closed"
+done
+expect_not_contains "$(cat serve-engine.log)" "/__test/slow" "no smuggled request ran"
+engine connection_close_case
+expect_eq "$OUT" "statuses=[401] close=True open=False" \
+    "Connection: Keep-Alive, Close is honoured (RFC 9112 9.6)"
+run python3 "$CLIENTS" plain_smuggle "$ENGINE_HTTP_PORT"
+expect_eq "$OUT" "responses=1 smuggled=False open=False" \
+    "a POST body to the plain-HTTP listener is not read as a request"
+engine expect_drip
+expect_contains "$OUT" "interim=HTTP/1.1 100 Continue" "Expect: 100-continue gets its 100"
+SECONDS_TAKEN=$(echo "$OUT" | sed -n 's/.*fresh_seconds=//p')
+python3 -c "import sys; sys.exit(0 if float('${SECONDS_TAKEN:-9}') < 1.0 else 1)" && pass ||
+    fail "with 20 clients dribbling bodies after 100 Continue a new client took ${SECONDS_TAKEN}s"
 engine parallel_slow
 expect_contains "$OUT" "statuses=[200, 200, 200, 200, 200, 200]" "six slow requests all answered"
 SLOW_SECONDS=$(echo "$OUT" | sed -n 's/.*seconds=//p')
@@ -424,6 +444,13 @@ HOLDER=$!
 CLEANUP_PIDS+=("$HOLDER")
 for _ in $(seq 1 100); do
     grep -q first_status idle-holder.out 2>/dev/null && break
+    sleep 0.1
+done
+# Uploads dribbling after 100 Continue must not hold the stop up either.
+python3 "$CLIENTS" expect_hold "$PORT" >expect-holder.out 2>&1 &
+CLEANUP_PIDS+=("$!")
+for _ in $(seq 1 100); do
+    grep -q holding expect-holder.out 2>/dev/null && break
     sleep 0.1
 done
 curl -sk -o slow.json -w '%{http_code}' "https://localhost:$PORT/__test/slow?ms=2000" \
