@@ -12,9 +12,13 @@
 // Here a few threads wait on one epoll set instead. A connection is handed
 // to a thread only when the whole request has arrived (request_arrival in
 // core/http/request_framing), so an idle client or one that dribbles its
-// headers (slowloris) costs memory, not a thread. The thread that takes it
-// reads what is there in one call, answers, writes the response with one
-// write, and gives the connection back to epoll. A handler that blocks (a
+// headers or body (slowloris) costs memory, not a thread; the engine sends
+// a 100 Continue itself and waits for the body the same way. cpp-httplib
+// then reads only what is buffered: reading past it ends the stream, so no
+// thread ever waits for a client. The thread that takes the connection
+// answers, writes the response with one write, and gives the connection
+// back to epoll; or closes it, lingering, when part of the request was left
+// unread. A handler that blocks (a
 // payment gateway's answer) holds its thread; when every thread has been
 // busy for a while another starts, up to `max_threads`, and extra threads
 // exit after a minute idle. A housekeeping thread closes connections past
