@@ -144,10 +144,11 @@ struct EventServer::Connection {
     std::atomic<int64_t> deadline{0};
     std::atomic<bool> waiting{false};
     bool cut = false;
-    bool request_started = false; // part of a request is buffered
-    bool continue_sent = false;   // 100 Continue sent for the current request
-    bool registered = false;      // in the epoll set (armed or not)
-    bool lingering = false;       // answered and half-closed: input is discarded
+    bool request_started = false;  // part of a request is buffered
+    bool continue_sent = false;    // 100 Continue sent for the current request
+    http::RequestArrival awaiting; // the current request's head, while its body arrives
+    bool registered = false;       // in the epoll set (armed or not)
+    bool lingering = false;        // answered and half-closed: input is discarded
 
     // Reads what one call returns, without blocking.
     Io receive()
@@ -659,27 +660,24 @@ void EventServer::serve(Connection &c)
         Io io = Io::done;
         auto arrival = arrival_of(c);
         while (arrival.state != http::RequestArrival::State::ready) {
-            if (arrival.state == http::RequestArrival::State::awaiting_continue &&
-                !c.continue_sent) {
-                // The client sends its body only after this; the checks that
-                // could refuse the request on its head alone have passed
-                // (a length within the limit, no other framing problem).
-                c.continue_sent = true;
-                c.out = "HTTP/1.1 100 Continue\r\n\r\n";
-                if (!c.flush(m_limits.write_timeout_ms)) {
-                    close_connection(c);
-                    return;
-                }
+            if (!send_continue_if_due(c, arrival)) {
+                close_connection(c);
+                return;
             }
             io = c.receive();
             if (io != Io::done) {
                 break;
             }
+            auto now = now_ms();
             if (!c.request_started) {
                 // The first bytes of a request: its arrival is bounded by the
                 // read timeout, however slowly they come.
                 c.request_started = true;
-                c.deadline = now_ms() + m_limits.read_timeout_ms;
+                c.deadline = now + m_limits.read_timeout_ms;
+            } else if (now > c.deadline) {
+                // Still arriving (a stream of tiny TLS records) past its time.
+                close_connection(c);
+                return;
             }
             arrival = arrival_of(c);
             if (arrival.state != http::RequestArrival::State::ready && c.ssl == nullptr) {
@@ -687,7 +685,7 @@ void EventServer::serve(Connection &c)
             }
         }
         if (arrival.state != http::RequestArrival::State::ready) {
-            if (io == Io::closed || m_stopping) {
+            if (io == Io::closed || m_stopping || !send_continue_if_due(c, arrival)) {
                 // The client left mid-request, or the server is stopping.
                 close_connection(c);
                 return;
@@ -707,6 +705,7 @@ void EventServer::serve(Connection &c)
             return;
         }
         c.continue_sent = false;
+        c.awaiting = {};
         if (c.in.size() == 0 && !c.tls_holds_input()) {
             // Idle until the next request, for the keep-alive timeout. A
             // buffer a large body grew is given back.
@@ -730,13 +729,46 @@ void EventServer::serve(Connection &c)
     }
 }
 
-http::RequestArrival EventServer::arrival_of(const Connection &c) const
+http::RequestArrival EventServer::arrival_of(Connection &c) const
 {
+    using State = http::RequestArrival::State;
+    if (c.awaiting.length > 0) {
+        // The head was read already; only the body's size is awaited.
+        if (c.in.size() < c.awaiting.length) {
+            return c.awaiting;
+        }
+        auto ready = c.awaiting;
+        ready.state = State::ready;
+        c.awaiting = {};
+        return ready;
+    }
     // A head may be twice the configured limit and a line of cpp-httplib's
     // fixed 8192 bytes before waiting stops: the 431 then comes from what
     // arrived.
-    return http::request_arrival(c.in.view(), m_limits.max_header_bytes * 2 + 8192,
-                                 m_limits.max_body_bytes);
+    auto arrival = http::request_arrival(c.in.view(), m_limits.max_header_bytes * 2 + 8192,
+                                         m_limits.max_body_bytes);
+    if (arrival.state == State::awaiting_continue && arrival.head > m_limits.max_header_bytes) {
+        // Refused (431) on its head: answered now, no 100 Continue.
+        arrival.state = State::ready;
+        arrival.length = 0;
+    }
+    if (arrival.state != State::ready && arrival.length > 0) {
+        c.awaiting = arrival;
+    }
+    return arrival;
+}
+
+bool EventServer::send_continue_if_due(Connection &c, const http::RequestArrival &arrival)
+{
+    if (arrival.state != http::RequestArrival::State::awaiting_continue || c.continue_sent) {
+        return true;
+    }
+    // The client sends its body only after this; its head passed the
+    // checks that can refuse a request before routing (framing, a length
+    // within the limit, the header size).
+    c.continue_sent = true;
+    c.out = "HTTP/1.1 100 Continue\r\n\r\n";
+    return c.flush(m_limits.write_timeout_ms);
 }
 
 void EventServer::set_fixed_headers(const httplib::Headers &headers)

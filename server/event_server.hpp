@@ -102,7 +102,11 @@ private:
     // What becomes of a connection after a response.
     enum class After { keep_open, close, linger };
     After answer(Connection &c, const http::RequestArrival &arrival);
-    [[nodiscard]] http::RequestArrival arrival_of(const Connection &c) const;
+    // How much of the request at the head of the connection's buffer has
+    // arrived; the head is parsed once, then only the body's size checked.
+    [[nodiscard]] http::RequestArrival arrival_of(Connection &c) const;
+    // Sends 100 Continue when the request awaits it; false if that failed.
+    bool send_continue_if_due(Connection &c, const http::RequestArrival &arrival);
     void linger(Connection &c);
     void discard_input(Connection &c);
     void wait_for_input(Connection &c, bool request_started);

@@ -186,35 +186,39 @@ RequestArrival request_arrival(std::string_view received, size_t max_head, size_
     using State = RequestArrival::State;
     // The empty line that ends the header block follows the previous line's LF.
     auto blank = received.find("\n\r\n");
-    auto bare_blank = received.find("\n\n");
-    if (bare_blank != std::string_view::npos &&
-        (blank == std::string_view::npos || bare_blank < blank)) {
-        return {State::ready, 0,
+    // Only the head is searched: a body may hold anything, and is long.
+    auto bare_blank =
+        received.substr(0, blank == std::string_view::npos ? received.size() : blank).find("\n\n");
+    if (bare_blank != std::string_view::npos) {
+        return {State::ready, 0, 0,
                 "the header block ends with a bare LF; end every line, and the header block, "
                 "with CRLF"};
     }
     if (blank == std::string_view::npos) {
-        return {received.size() > max_head ? State::ready : State::partial, 0, {}};
+        return {received.size() > max_head ? State::ready : State::partial, 0, 0, {}};
     }
     auto head = received.substr(0, blank + 3);
     std::vector<std::string_view> lengths;
     bool chunked_or_coded = false;
     bool expects_continue = false;
+    bool http11 = false;
     size_t start = 0;
     for (bool request_line = true; start < blank + 1; request_line = false) {
         auto end = head.find('\n', start);
         auto line = head.substr(start, end - start);
         start = end + 1;
         if (line.empty() || line.back() != '\r') {
-            return {State::ready, 0,
+            return {State::ready, 0, 0,
                     "a line of the request ends with a bare LF; end every line with CRLF"};
         }
         line.remove_suffix(1);
         if (request_line) {
+            // RFC 9110 10.1.1: an HTTP/1.0 request's Expect is ignored.
+            http11 = line.size() >= 8 && line.substr(line.size() - 8) == "HTTP/1.1";
             continue;
         }
         if (line.front() == ' ' || line.front() == '\t') {
-            return {State::ready, 0,
+            return {State::ready, 0, 0,
                     "a header line starts with whitespace (obsolete line folding, RFC 9112 "
                     "section 5.2); send each header on one line"};
         }
@@ -227,14 +231,22 @@ RequestArrival request_arrival(std::string_view received, size_t max_head, size_
         if (util::iequals(name, "Transfer-Encoding")) {
             chunked_or_coded = true;
         } else if (util::iequals(name, "Expect")) {
-            expects_continue = util::iequals(util::trim(value), "100-continue");
+            // Any Expect header listing 100-continue; other expectations are
+            // ignored rather than refused with 417.
+            for (auto rest = value; !rest.empty();) {
+                auto comma = rest.find(',');
+                expects_continue = expects_continue ||
+                                   util::iequals(util::trim(rest.substr(0, comma)), "100-continue");
+                rest =
+                    comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            }
         } else if (util::iequals(name, "Content-Length")) {
             lengths.push_back(value);
         }
     }
     auto length = declared_length(lengths);
     if (length.kind == DeclaredLength::Kind::invalid) {
-        return {State::ready, 0,
+        return {State::ready, 0, 0,
                 "the Content-Length header must be one decimal number of bytes, digits only, "
                 "the same in every Content-Length header"};
     }
@@ -247,13 +259,16 @@ RequestArrival request_arrival(std::string_view received, size_t max_head, size_
         length.bytes <= 0 || static_cast<uint64_t>(length.bytes) > max_body) {
         // Refused unread, or no body: the head is the whole of what is read.
         bool body_expected = length.kind != DeclaredLength::Kind::absent && length.bytes > 0;
-        return {State::ready, body_expected || chunked_or_coded ? 0 : head.size(), {}};
+        return {State::ready, body_expected || chunked_or_coded ? 0 : head.size(), head.size(), {}};
     }
     auto total = head.size() + static_cast<size_t>(length.bytes);
     if (received.size() >= total) {
-        return {State::ready, total, {}};
+        return {State::ready, total, head.size(), {}};
     }
-    return {expects_continue ? State::awaiting_continue : State::partial, 0, {}};
+    return {expects_continue && http11 ? State::awaiting_continue : State::partial,
+            total,
+            head.size(),
+            {}};
 }
 
 } // namespace rcommerce::http

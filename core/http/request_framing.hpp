@@ -69,10 +69,12 @@ struct RequestArrival {
         ready,             // answer now, from what is there
     };
     State state = State::partial;
-    // Bytes of the whole request (head and Content-Length body) when ready
-    // and known; the server closes the connection if fewer were read, since
-    // the rest would be taken for a next request.
+    // Bytes of the whole request (head and Content-Length body) when known:
+    // when ready, the server closes the connection if fewer were read, since
+    // the rest would be taken for a next request; while the body arrives,
+    // the size to wait for, so the head need not be read again.
     size_t length = 0;
+    size_t head = 0; // bytes of the head, once it is whole
     // Set when the raw bytes would be framed differently by a lenient
     // reader than by cpp-httplib 0.11.4, which drops some lines silently: a
     // line ending in a bare LF, an obsolete folded line, a Content-Length
@@ -88,8 +90,8 @@ struct RequestArrival {
 // block still unfinished after `max_head` bytes or ended by a bare LF, a
 // body whose length is invalid, too large or chunked (refused unread), a
 // body sent with another method (refused unread), or a framing problem.
-// awaiting_continue for a whole head with `Expect: 100-continue` whose
-// body has not arrived. A request is never partial beyond `max_head` bytes
+// awaiting_continue for a whole HTTP/1.1 head with `100-continue` among its
+// Expect values whose body has not arrived. A request is never partial beyond `max_head` bytes
 // of head and `max_body` bytes of body.
 [[nodiscard]] RequestArrival request_arrival(std::string_view received, size_t max_head,
                                              size_t max_body);

@@ -18,6 +18,7 @@ engine PORT CHECK one connection-handling check, printing its result: pipeline,
                   smuggle_percent, connection_close_case, expect_drip,
                   parallel_slow (see engine_check).
 expect_hold PORT  three uploads dribbling a byte a second after 100 Continue.
+plain_expect PORT  the first line answered to an Expect: 100-continue POST over plain HTTP.
 plain_smuggle PORT  a POST with a request for a body to the plain-HTTP
                   listener: the responses before it closes.
 Prints "fresh_seconds=<t>" (or the held results) on stdout.
@@ -332,6 +333,15 @@ if __name__ == "__main__":
                 except OSError:
                     pass
             time.sleep(1)
+    elif mode == "plain_expect":
+        # The 100 Continue comes at once on a plain socket too.
+        raw_sock = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=3)
+        raw_sock.sendall(b"POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n"
+                         b"Expect: 100-continue\r\n\r\n")
+        try:
+            print(raw_sock.recv(4096).split(b"\r\n")[0].decode())
+        except OSError as error:
+            print(f"no interim response: {error!r}")
     elif mode == "plain_smuggle":
         raw_sock = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=10)
         raw_sock.sendall(b"POST /login HTTP/1.1\r\nHost: localhost\r\nContent-Length: "

@@ -396,6 +396,8 @@ expect_eq "$OUT" "statuses=[401] close=True open=False" \
 run python3 "$CLIENTS" plain_smuggle "$ENGINE_HTTP_PORT"
 expect_eq "$OUT" "responses=1 smuggled=False open=False" \
     "a POST body to the plain-HTTP listener is not read as a request"
+run python3 "$CLIENTS" plain_expect "$ENGINE_HTTP_PORT"
+expect_eq "$OUT" "HTTP/1.1 100 Continue" "100 Continue at once on the plain-HTTP listener too"
 engine expect_drip
 expect_contains "$OUT" "interim=HTTP/1.1 100 Continue" "Expect: 100-continue gets its 100"
 SECONDS_TAKEN=$(echo "$OUT" | sed -n 's/.*fresh_seconds=//p')

@@ -231,6 +231,20 @@ TEST_CASE("request arrival: the header block, then a Content-Length body")
     CHECK(ready(start + "Content-Length: 5\r\nExpect: 100-continue\r\n\r\nabcde"));
     CHECK(state(start + "Content-Length: 5\r\nExpect: something\r\n\r\n") == State::partial);
     CHECK(ready(start + "Content-Length: 65\r\nExpect: 100-continue\r\n\r\n"));
+    CHECK(state(start + "Content-Length: 5\r\nExpect: 100-continue, foo\r\n\r\n") ==
+          State::awaiting_continue);
+    CHECK(state(start + "Content-Length: 5\r\nExpect: 100-continue\r\nExpect: foo\r\n\r\n") ==
+          State::awaiting_continue);
+    // RFC 9110 10.1.1: an HTTP/1.0 client's expectation is ignored.
+    CHECK(state("POST /x HTTP/1.0\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n") ==
+          State::partial);
+    // While the body arrives, the size to wait for is known.
+    auto waiting = http::request_arrival(post + "12", head, body);
+    CHECK(waiting.length == post.size() + 5);
+    CHECK(waiting.head == post.size());
+    // A body may hold anything: blank lines in it are no framing problem.
+    CHECK(problem(post + "a\n\nbc").empty());
+    CHECK(ready(post + "a\n\nbc"));
 
     // Framing a lenient reader would see differently from cpp-httplib,
     // which drops these lines: refused, whatever else the request says.
