@@ -528,10 +528,7 @@ void EventServer::accept_ready()
         }
     }
     if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
-        auto now = now_ms();
-        auto last = m_last_refusal_warning.load();
-        if (now - last >= k_warning_interval_ms &&
-            m_last_refusal_warning.compare_exchange_strong(last, now)) {
+        if (warning_due()) {
             log::warn("cannot accept connections: out of file descriptors or memory; raise "
                       "the open-file limit (ulimit -n, LimitNOFILE=) or lower "
                       "server.max_connections",
@@ -557,26 +554,35 @@ void EventServer::accept_ready()
     }
 }
 
+bool EventServer::warning_due()
+{
+    auto now = now_ms();
+    auto last = m_last_refusal_warning.load();
+    return now - last >= k_warning_interval_ms &&
+           m_last_refusal_warning.compare_exchange_strong(last, now);
+}
+
 void EventServer::open_connection(int fd)
 {
-    size_t open = 0;
+    auto *c = new Connection;
+    c->fd = fd;
+    bool admitted = false;
     {
         std::lock_guard lock(m_connections_mutex);
-        open = m_connections.size();
+        admitted = m_connections.size() < m_limits.max_connections;
+        if (admitted) {
+            m_connections.insert(c);
+        }
     }
-    if (open >= m_limits.max_connections) {
+    if (!admitted) {
+        delete c;
         ::close(fd);
-        auto now = now_ms();
-        auto last = m_last_refusal_warning.load();
-        if (now - last >= k_warning_interval_ms &&
-            m_last_refusal_warning.compare_exchange_strong(last, now)) {
+        if (warning_due()) {
             log::warn("refusing connections: server.max_connections are open",
                       {{"max_connections", static_cast<int64_t>(m_limits.max_connections)}});
         }
         return;
     }
-    auto *c = new Connection;
-    c->fd = fd;
     sockaddr_storage address{};
     socklen_t length = sizeof address;
     if (getpeername(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0) {
@@ -589,8 +595,7 @@ void EventServer::open_connection(int fd)
     if (m_tls != nullptr) {
         c->ssl = SSL_new(m_tls);
         if (c->ssl == nullptr) {
-            ::close(fd);
-            delete c;
+            close_connection(*c);
             return;
         }
         SSL_set_fd(c->ssl, fd);
@@ -601,16 +606,12 @@ void EventServer::open_connection(int fd)
         SSL_set_read_ahead(c->ssl, 1);
     }
     c->deadline = now_ms() + m_limits.read_timeout_ms;
-    {
-        std::lock_guard lock(m_connections_mutex);
-        m_connections.insert(c);
-    }
     // A client usually sends its ClientHello (or its request) right after
     // connecting, so trying at once often saves a trip through epoll.
     serve(*c);
 }
 
-bool EventServer::arm(Connection &c, uint32_t events)
+void EventServer::wait_in_epoll(Connection &c, uint32_t events)
 {
     c.waiting = true;
     epoll_event event{};
@@ -620,11 +621,11 @@ bool EventServer::arm(Connection &c, uint32_t events)
     bool registered = c.registered;
     c.registered = true;
     if (epoll_ctl(m_epoll, registered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c.fd, &event) == 0) {
-        return true;
+        return;
     }
     c.registered = registered;
     c.waiting = false;
-    return false;
+    close_connection(c);
 }
 
 void EventServer::serve(Connection &c)
@@ -643,9 +644,7 @@ void EventServer::serve(Connection &c)
                     close_connection(c);
                     return;
                 }
-                if (!arm(c, error == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT)) {
-                    close_connection(c);
-                }
+                wait_in_epoll(c, error == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT);
                 return;
             }
             c.failed = true;
@@ -690,9 +689,7 @@ void EventServer::serve(Connection &c)
                 close_connection(c);
                 return;
             }
-            if (!arm(c, io == Io::want_write ? EPOLLOUT : EPOLLIN)) {
-                close_connection(c);
-            }
+            wait_in_epoll(c, io == Io::want_write ? EPOLLOUT : EPOLLIN);
             return;
         }
         auto after = answer(c, arrival);
@@ -718,9 +715,7 @@ void EventServer::serve(Connection &c)
                 close_connection(c);
                 return;
             }
-            if (!arm(c, EPOLLIN)) {
-                close_connection(c);
-            }
+            wait_in_epoll(c, EPOLLIN);
             return;
         }
         // A pipelined request follows.
@@ -837,9 +832,7 @@ void EventServer::linger(Connection &c)
     c.lingering = true;
     c.in = InputBuffer{};
     c.deadline = now_ms() + std::min<int64_t>(m_limits.read_timeout_ms, k_linger_ms);
-    if (!arm(c, EPOLLIN)) {
-        close_connection(c);
-    }
+    wait_in_epoll(c, EPOLLIN);
 }
 
 void EventServer::discard_input(Connection &c)
@@ -857,9 +850,7 @@ void EventServer::discard_input(Connection &c)
         close_connection(c);
         return;
     }
-    if (!arm(c, EPOLLIN)) {
-        close_connection(c);
-    }
+    wait_in_epoll(c, EPOLLIN);
 }
 
 void EventServer::close_connection(Connection &c)

@@ -97,8 +97,10 @@ private:
     void accept_ready();
     void open_connection(int fd);
     void serve(Connection &c);
-    // Hands the connection to epoll until `events`; false if that failed.
-    bool arm(Connection &c, uint32_t events);
+    // Hands the connection to epoll until `events`; closes it if that fails.
+    void wait_in_epoll(Connection &c, uint32_t events);
+    // True at most once every few seconds: for warnings a flood would repeat.
+    bool warning_due();
     // What becomes of a connection after a response.
     enum class After { keep_open, close, linger };
     After answer(Connection &c, const http::RequestArrival &arrival);
@@ -109,7 +111,6 @@ private:
     bool send_continue_if_due(Connection &c, const http::RequestArrival &arrival);
     void linger(Connection &c);
     void discard_input(Connection &c);
-    void wait_for_input(Connection &c, bool request_started);
     void close_connection(Connection &c);
 
     SSL_CTX *m_tls;

@@ -108,8 +108,36 @@ def idle(count, port):
     print(f"still_served={alive}")
 
 
-def slowloris(count, port, source=None, hold=3.0):
+def start_drip(socks, interval):
+    """Sends one byte on every socket each `interval` seconds until the
+    returned event is set."""
     stop = threading.Event()
+
+    def drip():
+        while not stop.is_set():
+            for s in socks:
+                try:
+                    s.sendall(b"X")
+                except OSError:
+                    pass
+            stop.wait(interval)
+
+    threading.Thread(target=drip, daemon=True).start()
+    return stop
+
+
+def expect_uploads(port, count):
+    """`count` POSTs that announce a 100-byte body and wait for 100 Continue."""
+    socks = []
+    for _ in range(count):
+        s = connect(port)
+        s.sendall(b"POST /api/v1/locations HTTP/1.1\r\nHost: localhost\r\n"
+                  b"Expect: 100-continue\r\nContent-Length: 100\r\n\r\n")
+        socks.append(s)
+    return socks
+
+
+def slowloris(count, port, source=None, hold=3.0):
     socks, refused = [], 0
     for _ in range(count):
         try:
@@ -119,18 +147,7 @@ def slowloris(count, port, source=None, hold=3.0):
         except OSError:  # refused during the handshake (per-address cap)
             refused += 1
     print(f"held={len(socks)} refused={refused}", flush=True)
-
-    def drip():
-        while not stop.is_set():
-            for s in socks:
-                try:
-                    s.sendall(b"X")
-                except OSError:
-                    pass
-            stop.wait(2)
-
-    thread = threading.Thread(target=drip, daemon=True)
-    thread.start()
+    stop = start_drip(socks, 2)
     time.sleep(hold)
     print(f"fresh_seconds={fresh_client_seconds(port, source):.3f}")
     stop.set()
@@ -269,23 +286,9 @@ def engine_check(port, check):
         # Clients that send Expect: 100-continue, then their body a byte a
         # second: waiting for them holds no thread, so a new client is
         # served at once.
-        held = []
-        for _ in range(20):
-            s = connect(port)
-            s.sendall(b"POST /api/v1/locations HTTP/1.1\r\nHost: localhost\r\n"
-                      b"Expect: 100-continue\r\nContent-Length: 100\r\n\r\n")
-            held.append(s)
+        held = expect_uploads(port, 20)
         interim = held[0].recv(4096).split(b"\r\n")[0].decode()
-        stop = threading.Event()
-        def drip():
-            while not stop.is_set():
-                for s in held:
-                    try:
-                        s.sendall(b"x")
-                    except OSError:
-                        pass
-                stop.wait(1)
-        threading.Thread(target=drip, daemon=True).start()
+        stop = start_drip(held, 1)
         time.sleep(2.5)
         print(f"interim={interim} fresh_seconds={fresh_client_seconds(port):.3f}")
         stop.set()
@@ -319,20 +322,9 @@ if __name__ == "__main__":
         held(int(sys.argv[2]), sys.argv[3])
     elif mode == "expect_hold":
         # Three uploads after 100 Continue, a byte a second, for up to 30 s.
-        held = []
-        for _ in range(3):
-            s = connect(int(sys.argv[2]))
-            s.sendall(b"POST /api/v1/locations HTTP/1.1\r\nHost: localhost\r\n"
-                      b"Expect: 100-continue\r\nContent-Length: 100\r\n\r\n")
-            held.append(s)
+        start_drip(expect_uploads(int(sys.argv[2]), 3), 1)
         print("holding", flush=True)
-        for _ in range(30):
-            for s in held:
-                try:
-                    s.sendall(b"x")
-                except OSError:
-                    pass
-            time.sleep(1)
+        time.sleep(30)
     elif mode == "plain_expect":
         # The 100 Continue comes at once on a plain socket too.
         raw_sock = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=3)
